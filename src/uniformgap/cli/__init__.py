@@ -1,0 +1,54 @@
+"""The ``uniformgap`` command line: a thin layer over the Python API.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``, which adds
+its parser and sets ``func`` (args → exit code). User mistakes raise
+:class:`uniformgap.InputError` (or are argparse errors) and end as one line on stderr
+with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from .._errors import InputError
+from . import _analyze, _audit, _bounds, _construct, _fool, _report, _run
+from ._parser import OneLineParser
+
+# The order here is the order in `uniformgap --help`.
+_SUBCOMMANDS = (_bounds, _construct, _run, _analyze, _report, _audit, _fool)
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog="uniformgap",
+        description=(
+            "Learning ReLU networks to high uniform accuracy is intractable "
+            "(Berner, Grohs, Voigtlaender, ICLR 2023): bounds, constructions, "
+            "student-teacher experiments and worst-case audits."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for module in _SUBCOMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"uniformgap {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"uniformgap {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

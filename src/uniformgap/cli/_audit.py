@@ -1,0 +1,8 @@
+"""`uniformgap audit` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("audit", help="(not yet implemented)")
+    p.set_defaults(func=lambda args: print("uniformgap audit: not implemented yet") or 1)

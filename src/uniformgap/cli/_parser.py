@@ -1,0 +1,104 @@
+"""argparse pieces shared by the subcommands: a one-line error parser and value types.
+
+Value types raise ``argparse.ArgumentTypeError`` with messages in the project's form
+("must be a number >= 1 or 'inf', got '0.5'"); argparse prefixes the flag name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any, NoReturn
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (no usage dump) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def positive_int(minimum: int = 1):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {minimum}"
+    return parse
+
+
+def real(minimum: float | None = None, *, strict: bool = False, allow_inf: bool = False):
+    """A float; ``minimum`` with ``strict`` means ``> minimum``; ``allow_inf`` accepts 'inf'."""
+    relation = ">" if strict else ">="
+    allowed = "a number" if minimum is None else f"a number {relation} {minimum:g}"
+    if allow_inf:
+        allowed += " or 'inf'"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        bad = math.isnan(value) or (math.isinf(value) and not (allow_inf and value > 0))
+        if minimum is not None and not bad:
+            bad = value <= minimum if strict else value < minimum
+        if bad:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}")
+        return value
+
+    parse.__name__ = allowed
+    return parse
+
+
+def number_list(kind: type = float):
+    """Comma-separated numbers: '0.5,0.25' → [0.5, 0.25]."""
+
+    def parse(text: str) -> list:
+        try:
+            return [kind(part) for part in text.split(",") if part.strip() != ""]
+        except ValueError:
+            name = "integers" if kind is int else "numbers"
+            raise argparse.ArgumentTypeError(
+                f"must be comma-separated {name} (e.g. 1,2,3), got {text!r}"
+            ) from None
+
+    parse.__name__ = "comma list"
+    return parse
+
+
+def int_range(text: str) -> list[int]:
+    """'1:30' → [1, ..., 30] (inclusive); '3,5,8' → [3, 5, 8]."""
+    try:
+        if ":" in text:
+            lo, hi = (int(p) for p in text.split(":"))
+            if hi < lo:
+                raise ValueError
+            return list(range(lo, hi + 1))
+        return [int(p) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an inclusive range LO:HI or a comma list of integers (e.g. 1:30 or 3,5,8), got {text!r}"
+        ) from None
+
+
+def print_json(obj: Any) -> None:
+    """One JSON object on stdout; non-finite floats become null (valid JSON)."""
+    json.dump(_finite(obj), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj

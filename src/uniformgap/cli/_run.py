@@ -1,0 +1,8 @@
+"""`uniformgap run` (placeholder until its issue lands)."""
+
+from __future__ import annotations
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="(not yet implemented)")
+    p.set_defaults(func=lambda args: print("uniformgap run: not implemented yet") or 1)

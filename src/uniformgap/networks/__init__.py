@@ -1,0 +1,9 @@
+"""ReLU networks and the project's JSON network format."""
+
+from ._format import load_network as load_network
+from ._format import network_from_dict as network_from_dict
+from ._format import network_to_dict as network_to_dict
+from ._format import save_network as save_network
+from ._relu import ReLUNetwork as ReLUNetwork
+
+__all__ = ["ReLUNetwork", "load_network", "network_from_dict", "network_to_dict", "save_network"]
