@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 # Exactly this version: these machines hold a local CPU build of it. Any other
 # version or a range pulls gigabytes of CUDA wheels. GPU users: see README.
 TORCH_VERSION := 2.13.0
+# GPU machines: make test TORCH_INSTALL="torch --index-url https://download.pytorch.org/whl/cu126"
+TORCH_INSTALL ?= torch==$(TORCH_VERSION)
 
 .PHONY: run test install clean
 
@@ -12,7 +14,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet $(TORCH_INSTALL)
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
