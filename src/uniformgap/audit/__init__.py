@@ -1,1 +1,8 @@
-"""(filled in by its issue)"""
+"""Worst-case audits of networks and the fooling adversary."""
+
+from ._fool import FoolResult as FoolResult
+from ._fool import RecordingOracle as RecordingOracle
+from ._fool import fool as fool
+from ._audit import AuditResult as AuditResult
+from ._audit import audit as audit
+from ._audit import load_model as load_model

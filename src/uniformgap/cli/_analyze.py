@@ -1,8 +1,109 @@
-"""`uniformgap analyze` (placeholder until its issue lands)."""
+"""`uniformgap analyze RUN_DIR`: the minimax table (eq. 5) with intervals, and the rates.
+
+Thin over :func:`uniformgap.analysis.analyze`; ``--figures DIR`` also writes the figures.
+"""
 
 from __future__ import annotations
 
+import argparse
+import math
+import sys
+
+from ..analysis import AnalysisConfig, analyze, load_results, make_figures
+from ..analysis._table import resolve_metrics
+from ._parser import positive_int, print_json
+
+DESCRIPTION = (
+    "Estimate the minimax error of arXiv:2205.13531, eq. (5), from a run's results table: for every "
+    "metric and m, mean over seeds, max over teachers (worst teacher), min over learner configurations "
+    "(best learner); also the teacher mean. Bootstrap percentile intervals over teachers and seeds, "
+    "log-log rate fits against the theory's m^(-1/d-1/p). Default selection 'validation' chooses "
+    "checkpoints and configurations on the validation metric and reports the test metric; "
+    "'test' is the paper's (optimistic) estimator."
+)
+
+
+def _selection(text: str) -> str:
+    if text not in ("validation", "test"):
+        raise argparse.ArgumentTypeError(f"must be 'validation' or 'test', got {text!r}")
+    return text
+
+
+def add_analysis_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by `analyze` and `report`."""
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory (results.parquet or results.csv)")
+    p.add_argument("--selection", type=_selection, default="validation", metavar="{validation,test}",
+                   help="how checkpoints/configurations are chosen (default: validation; test = the paper's, optimistic)")
+    p.add_argument("--metrics", default=None, metavar="LIST",
+                   help="comma list of metric columns (default: l1,l2,linf)")
+    p.add_argument("--bootstrap", type=positive_int(0), default=1000, metavar="N",
+                   help="bootstrap replicates for the intervals (default 1000; 0: none)")
+    p.add_argument("--seed", type=positive_int(0), default=0, metavar="S", help="bootstrap seed (default 0)")
+
+
+def analysis_from_args(args):
+    run = load_results(args.run_dir)
+    metrics = None if args.metrics is None else resolve_metrics(args.metrics, run.metrics, name="--metrics")
+    config = AnalysisConfig(selection=args.selection, metrics=metrics, n_bootstrap=args.bootstrap, seed=args.seed)
+    return analyze(run, config)
+
 
 def register(sub) -> None:
-    p = sub.add_parser("analyze", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: print("uniformgap analyze: not implemented yet") or 1)
+    p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION)
+    add_analysis_options(p)
+    p.add_argument("--figures", default=None, metavar="DIR", help="also write the figures (PNG and PDF) to DIR")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def _g(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if isinstance(x, float) and math.isinf(x):
+        return "inf"
+    return f"{x:.3g}" if isinstance(x, float) else str(x)
+
+
+def run(args) -> int:
+    analysis = analysis_from_args(args)
+    figures = make_figures(analysis, args.figures) if args.figures else None
+    if analysis.partial:
+        print("uniformgap analyze: PARTIAL run: analysing the rows that exist (see notes)", file=sys.stderr)
+    if args.json:
+        out = analysis.to_dict()
+        if figures is not None:
+            out["figures"] = [str(f.png) for f in figures.files] + [str(f.pdf) for f in figures.files]
+            out["notes"] += list(figures.notes)
+        print_json(out)
+        return 0
+    cfg = analysis.config
+    print(f"run {analysis.run.run_dir}: selection {analysis.selection}"
+          f"{' (OPTIMISTIC: chosen on the test metric, the paper estimator)' if analysis.optimistic else ''}; "
+          f"{cfg.n_bootstrap} bootstrap replicates, {cfg.level:.0%} percentile intervals"
+          f"{'; PARTIAL run' if analysis.partial else ''}")
+    print("minimax error (eq. 5): min over configurations of max (worst) / mean over teachers of the seed-mean test error")
+    rows = [("metric", "m", "worst", "CI", "teacher", "configuration", "mean", "CI", "lower bound")]
+    for metric in analysis.metrics:
+        for m in sorted(analysis.cubes[metric]):
+            w, a = analysis.entry(metric, "worst", m), analysis.entry(metric, "average", m)
+            cfg_txt = w.config + ("" if w.epoch is None else f"@{w.epoch}")
+            rows.append((metric, str(m), _g(w.value), f"[{_g(w.ci_low)}, {_g(w.ci_high)}]", _g(w.teacher),
+                         cfg_txt, _g(a.value), f"[{_g(a.ci_low)}, {_g(a.ci_high)}]", _g(w.bound)))
+    _print_rows(rows)
+    print("rates: least-squares slope of log10 error vs log10 m; theory: lower-bound rate -1/d-1/p")
+    rrows = [("metric", "kind", "slope", "CI", "method", "theory")]
+    rrows += [(r.metric, r.kind, _g(r.slope), f"[{_g(r.ci_low)}, {_g(r.ci_high)}]", r.ci_method, _g(r.theory_slope))
+              for r in analysis.rates]
+    _print_rows(rrows)
+    notes = list(analysis.notes) + (list(figures.notes) if figures else [])
+    if figures is not None:
+        print(f"figures: {len(figures.files)} written to {args.figures} (PNG and PDF)")
+    for note in notes:
+        print(f"note: {note}")
+    return 0
+
+
+def _print_rows(rows) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())

@@ -1,8 +1,83 @@
-"""`uniformgap fool` (placeholder until its issue lands)."""
+"""`uniformgap fool`: the Theorem 2.2 adversary against a learner (see audit/_fool.py)."""
 
 from __future__ import annotations
 
+import math
+
+from ._parser import positive_int, print_json, real
+
+_LEARNERS = ("gd", "grid", "poly")
+
 
 def register(sub) -> None:
-    p = sub.add_parser("fool", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: print("uniformgap fool: not implemented yet") or 1)
+    p = sub.add_parser(
+        "fool",
+        help="fool any learner: a hat network it cannot tell from zero (Theorem 2.2)",
+        description=(
+            "Runs the learner on the zero function, records its queries, builds a hat network in "
+            "H^inf_{(d,3d,...,3d,1),c} whose support avoids them, runs the learner on +hat and -hat, "
+            "checks the outputs are identical and reports the certified lower bound on the learner's "
+            "worst-case sup error, next to the theory's lower bound for m samples."
+        ),
+    )
+    p.add_argument("--learner", choices=_LEARNERS, default="gd", help="the learner to fool (default: gd)")
+    p.add_argument("--samples", "-m", type=positive_int(1), required=True, metavar="m",
+                   help="sample budget m of the learner")
+    p.add_argument("--dim", type=positive_int(1), default=1, metavar="d", help="input dimension (default 1)")
+    p.add_argument("--depth", type=positive_int(3), default=5, metavar="L",
+                   help="affine layers of the hat network's class (default 5)")
+    p.add_argument("--coef-bound", type=real(0, strict=True), default=1.0, metavar="c",
+                   help="coefficient bound c of the class (default 1)")
+    p.add_argument("--seed", type=positive_int(0), default=0, help="the learner's seed (default 0)")
+    p.add_argument("--epochs", type=positive_int(1), default=1000,
+                   help="gd only: training epochs (default 1000; the paper uses 5000)")
+    p.add_argument("--domain", default="-0.5,0.5", metavar="LO,HI", help="the cube [LO,HI]^d (default -0.5,0.5)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=_run)
+
+
+def _learner(name: str, epochs: int):
+    from ..learners import GradientConfig, GradientLearner, GridInterpolationLearner, PolynomialLeastSquares
+
+    if name == "gd":
+        return GradientLearner(GradientConfig(epochs=epochs))
+    if name == "grid":
+        return GridInterpolationLearner()
+    return PolynomialLeastSquares()
+
+
+def _domain(text: str) -> tuple[float, float]:
+    from .._errors import InputError
+
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"`--domain` must be LO,HI with LO < HI (e.g. --domain -0.5,0.5), got {text!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise InputError(f"`--domain` must be LO,HI with LO < HI (e.g. --domain -0.5,0.5), got {text!r}")
+    return lo, hi
+
+
+def _run(args) -> int:
+    from ..audit import fool
+
+    result = fool(
+        _learner(args.learner, args.epochs), args.samples, d=args.dim, L=args.depth, c=args.coef_bound,
+        domain=_domain(args.domain), seed=args.seed,
+    )
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    r = result
+    y = ", ".join(f"{v:.6g}" for v in r.hat_center)
+    print(f"Learner {r.learner!r} with m = {r.m} samples, d = {r.d}, class H^inf with L = {r.L}, width 3d, c = {r.c:g}")
+    print(f"  queried points on the zero function: {r.n_queries}")
+    print(f"  fooling hat: centre y = ({y}), scale M = {r.hat_scale:.6g}, height lambda = {r.hat_lambda:.6g}")
+    print(f"  queries on +hat / -hat identical to those on 0: {'yes' if r.same_queries else 'NO'}")
+    print(f"  outputs A(+hat) = A(-hat) = A(0) bit for bit on {r.n_check_points} points: "
+          f"{'yes' if r.identical_outputs else 'NO'}")
+    print(f"  certified: max(||A(0) - hat||_inf, ||A(0) + hat||_inf) >= {r.certified_error_lower_bound:.6g} "
+          f"(>= lambda = {r.hat_lambda:.6g})")
+    print(f"  theory: no algorithm with {r.m} samples beats error {r.theory_lower_bound_error:.6g} on this class "
+          "(THEORY.md §4, derived bound)")
+    return 0 if r.identical_outputs else 1

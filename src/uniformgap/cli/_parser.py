@@ -9,12 +9,21 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from typing import Any, NoReturn
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line (no usage dump) and exit 2."""
+    """An ArgumentParser whose errors are one line (no usage dump) and exit 2.
+
+    It also reads values such as ``-0.5,0.5`` or ``-1e-3`` as values, not flags, so that
+    ``--domain -0.5,0.5`` works without ``=`` (argparse only knows plain negative numbers).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,.*)?$")
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

@@ -1,8 +1,36 @@
-"""`uniformgap report` (placeholder until its issue lands)."""
+"""`uniformgap report RUN_DIR [--out FILE.html]`: one self-contained HTML report.
+
+Thin over :func:`uniformgap.analysis.write_report`; prints the report's path.
+"""
 
 from __future__ import annotations
 
+import sys
+
+from ..analysis import AnalysisConfig, load_results, write_report
+from ..analysis._table import resolve_metrics
+from ._analyze import add_analysis_options
+
+DESCRIPTION = (
+    "Write one self-contained HTML file (figures embedded, tables, the resolved config, package "
+    "versions, machine, run time, the estimator's definition and the selection rule) that reads "
+    "offline. Default output RUN_DIR/report.html; figures also go to RUN_DIR/figures."
+)
+
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: print("uniformgap report: not implemented yet") or 1)
+    p = sub.add_parser("report", help="self-contained HTML report of a run", description=DESCRIPTION)
+    add_analysis_options(p)
+    p.add_argument("--out", default=None, metavar="FILE.html", help="output file (default RUN_DIR/report.html)")
+    p.add_argument("--figures", default=None, metavar="DIR", help="where the PNG/PDF figures go (default RUN_DIR/figures)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    run_data = load_results(args.run_dir)
+    metrics = None if args.metrics is None else resolve_metrics(args.metrics, run_data.metrics, name="--metrics")
+    config = AnalysisConfig(selection=args.selection, metrics=metrics, n_bootstrap=args.bootstrap, seed=args.seed)
+    if run_data.partial:
+        print("uniformgap report: PARTIAL run: reporting the rows that exist", file=sys.stderr)
+    print(write_report(run_data, args.out, config=config, figures_dir=args.figures))
+    return 0

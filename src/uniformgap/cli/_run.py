@@ -1,8 +1,72 @@
-"""`uniformgap run` (placeholder until its issue lands)."""
+"""`uniformgap run`: run a student–teacher experiment (a preset or a YAML config), or resume one.
+
+Thin layer over :func:`uniformgap.experiments.run_experiment` / :func:`resume_run`.
+"""
 
 from __future__ import annotations
 
+import sys
+
+from .._errors import InputError
+from ._parser import print_json
+
 
 def register(sub) -> None:
-    p = sub.add_parser("run", help="(not yet implemented)")
-    p.set_defaults(func=lambda args: print("uniformgap run: not implemented yet") or 1)
+    from ..experiments import PRESETS
+
+    p = sub.add_parser(
+        "run",
+        help="run a student-teacher experiment (preset or YAML config) on Ray or in-process",
+        description=(
+            "Train students on teachers for every grid point, sample size and seed; write "
+            "RUN_DIR/results.parquet (+ .csv), config.yaml, run.json, teachers/, students/, "
+            f"tensorboard/. Presets: {', '.join(PRESETS)}."
+        ),
+    )
+    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
+                   help="a preset name or a YAML experiment file (default: quick)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
+    p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>-<timestamp>)")
+    p.add_argument("--local", action="store_true", help="run the trials in-process instead of on Ray")
+    p.add_argument("--address", metavar="ADDR", help="join this Ray cluster (default: $RAY_ADDRESS or a local instance)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run (finished trials are kept)")
+    p.add_argument("--wandb", action="store_true", help="also log to Weights & Biases (offline unless WANDB_MODE is set)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (summary, paths) instead of a table")
+    p.set_defaults(func=_main)
+
+
+def _main(args) -> int:
+    from ..experiments import format_summary, resume_run, run_experiment
+
+    executor = "local" if args.local else "ray"
+    if args.local and args.address:
+        raise InputError("`--address` joins a Ray cluster and cannot be combined with --local")
+    if args.resume is not None:
+        if args.config is not None or args.overrides or args.out is not None:
+            raise InputError(
+                "`--resume` continues a run with its saved config.yaml; drop PRESET|CONFIG, --set and --out "
+                f"(e.g. uniformgap run --resume {args.resume})"
+            )
+        result = resume_run(args.resume, executor=executor, address=args.address, wandb=args.wandb)
+    else:
+        result = run_experiment(
+            args.config or "quick", overrides=args.overrides, out=args.out, executor=executor,
+            address=args.address, wandb=args.wandb,
+        )
+    results = str(result.run_dir / "results.parquet")
+    if args.json:
+        print_json({
+            "run_dir": str(result.run_dir), "results": results, "status": result.status,
+            "n_trials": result.n_trials, "elapsed_s": result.elapsed_s, "errors": result.errors,
+            "summary": result.summary,
+        })
+    else:
+        print(format_summary(result.summary))
+        print(f"results: {results} ({len(result.table)} rows, status {result.status}, "
+              f"{result.elapsed_s:.1f} s)")
+    if result.status != "complete":
+        print(f"uniformgap run: {len(result.errors)} trial(s) did not finish; "
+              f"continue with: uniformgap run --resume {result.run_dir}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,1 +1,29 @@
-"""(filled in by its issue)"""
+"""Student–teacher experiments: configuration, presets, targets, trials, execution
+(Ray Tune or in-process), result tables and resume (arXiv:2205.13531, Section 3)."""
+
+from ._config import PRESETS as PRESETS
+from ._config import ExperimentConfig as ExperimentConfig
+from ._config import Variant as Variant
+from ._config import expand_grid as expand_grid
+from ._config import load_config as load_config
+from ._results import load_run as load_run
+from ._results import load_trained as load_trained
+from ._run import RunResult as RunResult
+from ._run import format_summary as format_summary
+from ._run import plan_trials as plan_trials
+from ._run import resume_run as resume_run
+from ._run import run_experiment as run_experiment
+from ._run import summarize as summarize
+from ._targets import TARGETS as TARGETS
+from ._targets import Target as Target
+from ._targets import build_targets as build_targets
+from ._targets import random_teacher as random_teacher
+from ._trial import TrialSpec as TrialSpec
+from ._trial import run_trial as run_trial
+from ._trial import stable_seed as stable_seed
+
+__all__ = [
+    "PRESETS", "ExperimentConfig", "Variant", "expand_grid", "load_config", "load_run", "load_trained",
+    "RunResult", "format_summary", "plan_trials", "resume_run", "run_experiment", "summarize",
+    "TARGETS", "Target", "build_targets", "random_teacher", "TrialSpec", "run_trial", "stable_seed",
+]

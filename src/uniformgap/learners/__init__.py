@@ -1,1 +1,18 @@
-"""(filled in by its issue)"""
+"""Learners from point samples (the :class:`SampleLearner` protocol): grid interpolation
+(arXiv:2205.13531, Lemma B.3), polynomial least squares (THEORY.md §8), gradient ensembles."""
+
+from ._base import CountingOracle as CountingOracle
+from ._base import Oracle as Oracle
+from ._base import Predictor as Predictor
+from ._base import SampleBudgetExceeded as SampleBudgetExceeded
+from ._base import SampleLearner as SampleLearner
+from ._interpolation import GridInterpolationLearner as GridInterpolationLearner
+from ._interpolation import PiecewiseConstant as PiecewiseConstant
+from ._interpolation import cell_centres as cell_centres
+from ._interpolation import error_bound as error_bound
+from ._interpolation import n_per_axis as n_per_axis
+from ._polynomial import LegendreExpansion as LegendreExpansion
+from ._polynomial import PolynomialLeastSquares as PolynomialLeastSquares
+from ._gradient import EnsembleTrainer as EnsembleTrainer
+from ._gradient import GradientConfig as GradientConfig
+from ._gradient import GradientLearner as GradientLearner

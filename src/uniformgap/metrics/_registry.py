@@ -15,8 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..networks import ReLUNetwork
+from ._bracket import linf_bracket
+from ._exact1d import linf_exact
 
 NetworkMetric = Callable[..., dict[str, float]]
 
 # name -> metric; filled in by the sup-error module (issue 5).
-NETWORK_METRICS: dict[str, NetworkMetric] = {}
+NETWORK_METRICS: dict[str, NetworkMetric] = {
+    "linf_exact": linf_exact,  # d = 1: {"linf_exact": exact sup error}
+    "linf_bracket": linf_bracket,  # d >= 2: {"linf_lower": .., "linf_upper": ..} within budget_s
+}

@@ -5,5 +5,6 @@ from ._format import network_from_dict as network_from_dict
 from ._format import network_to_dict as network_to_dict
 from ._format import save_network as save_network
 from ._relu import ReLUNetwork as ReLUNetwork
+from ._stacked import StackedReLU as StackedReLU
 
-__all__ = ["ReLUNetwork", "load_network", "network_from_dict", "network_to_dict", "save_network"]
+__all__ = ["ReLUNetwork", "load_network", "network_from_dict", "network_to_dict", "save_network", "StackedReLU"]

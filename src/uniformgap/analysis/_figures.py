@@ -1,0 +1,340 @@
+"""The paper's figures in one publication style (PNG and PDF).
+
+- Figure 2 (arXiv:2205.13531, Fig. 2): error vs m, log-log, L1/L2/L∞; worst teacher
+  (eq. 5) solid, teacher average dotted, percentile bands, least-squares fits, the theory
+  rate m^(−1/d−1/p) (anchored at the smallest m: the theory fixes the exponent, not the
+  constant) and the derived lower bound of THEORY.md §4 when the class is known;
+- Figure 3 (Fig. 3): worst teacher vs the best student along a line (1-D: the domain;
+  d > 1: the segment through the sampled point of largest error parallel to axis 1),
+  training samples marked, the largest-error location highlighted;
+- Figure 1 (Fig. 1): the same plot for the sine target;
+- per m a heat table (configuration × teacher, colour = log10 error) and training curves.
+
+The L∞ error shown is a sampled max: a LOWER estimate of the sup norm.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ._estimator import heat_matrix
+from ._io import write_atomic
+
+METRIC_COLOURS = {"l1": "#0072B2", "l2": "#E69F00", "linf": "#D55E00"}  # Okabe–Ito, colour-blind safe
+METRIC_LABELS = {"l1": r"$L^1$", "l2": r"$L^2$", "linf": r"$L^\infty$ (sampled)"}
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 200,  # sharp in print, still small as base64 in the report
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 7,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.5,
+    "pdf.fonttype": 3,  # matplotlib default; Type 42 embedding costs seconds per figure
+}
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    name: str  # e.g. "fig2_error_vs_m"
+    caption: str
+    png: Path
+    pdf: Path
+    data: dict = field(default_factory=dict, compare=False)  # numbers the figure shows (for checks)
+
+
+def _label(metric: str) -> str:
+    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+
+
+def _colour(metric: str) -> str:
+    return METRIC_COLOURS.get(metric.split("_")[0], "#555555")
+
+
+def save(fig, out_dir: Path, name: str, caption: str, data: dict | None = None) -> FigureFile:
+    """Write ``fig`` as PNG and PDF atomically and close it."""
+    import matplotlib.pyplot as plt
+
+    paths = {}
+    for fmt in ("png", "pdf"):
+        paths[fmt] = write_atomic(out_dir / f"{name}.{fmt}",
+                                  lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt))
+    plt.close(fig)
+    return FigureFile(name, caption, paths["png"], paths["pdf"], data or {})
+
+
+def _panels(plt, n: int, sharey: bool = False):
+    """n panels in one row, or 2 × 2 for four (readable at column width)."""
+    rows, cols = (2, 2) if n == 4 else (1, n)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.9 * rows), sharey=sharey, squeeze=False,
+                             layout="constrained")
+    return fig, list(axes.ravel())
+
+
+def _log(ax, x: bool = True) -> None:
+    """Log axes without minor tick labels (clutter, and each one costs a mathtext layout)."""
+    from matplotlib.ticker import NullFormatter
+
+    axes = (ax.xaxis, ax.yaxis) if x else (ax.yaxis,)
+    ax.set_yscale("log")
+    if x:
+        ax.set_xscale("log")
+    for axis in axes:
+        axis.set_minor_formatter(NullFormatter())
+
+
+def _selection_tag(analysis) -> str:
+    return "selection: test (OPTIMISTIC)" if analysis.optimistic else "selection: validation"
+
+
+def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
+    """Figure 2: one panel with every metric (the gap), then one panel per metric with
+    intervals, fits, the theory rate and the derived lower bound."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = analysis.metrics
+    with plt.rc_context(STYLE):
+        fig, axes = _panels(plt, 1 + len(metrics), sharey=True)
+        rate = {(r.metric, r.kind): r for r in analysis.rates}
+        for i, ax in enumerate(axes):
+            shown = metrics if i == 0 else metrics[i - 1 : i]
+            for metric in shown:
+                col = _colour(metric)
+                for kind, ls in (("worst", "-"), ("average", ":")):
+                    es = [e for e in analysis.minimax if e.metric == metric and e.kind == kind]
+                    m = np.array([e.n_samples for e in es], float)
+                    v = np.array([e.value for e in es], float)
+                    lo = np.array([e.ci_low for e in es], float)
+                    hi = np.array([e.ci_high for e in es], float)
+                    ok = np.isfinite(v) & (v > 0)
+                    name = f"{_label(metric)} {'worst teacher' if kind == 'worst' else 'teacher mean'}"
+                    ax.plot(m[ok], v[ok], ls, color=col, marker="o" if kind == "worst" else "s", ms=3, label=name)
+                    band = ok & np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
+                    if band.any():
+                        ax.fill_between(m[band], lo[band], hi[band], color=col, alpha=0.15 if kind == "worst" else 0.08, lw=0)
+                    r = rate[(metric, kind)]
+                    if i > 0 and math.isfinite(r.slope) and ok.sum() >= 2:
+                        grid = np.geomspace(m[ok].min(), m[ok].max(), 50)
+                        ax.plot(grid, 10**r.intercept * grid**r.slope, "--", color=col, lw=0.8, alpha=0.8,
+                                label=f"fit {kind}: slope {r.slope:.2f}")
+                    if i > 0 and kind == "worst" and r.theory_slope is not None and ok.any():
+                        m0, v0 = m[ok][0], v[ok][0]
+                        grid = np.geomspace(m[ok].min(), m[ok].max(), 50)
+                        ax.plot(grid, v0 * (grid / m0) ** r.theory_slope, "-.", color="0.4", lw=0.9,
+                                label=f"theory rate $m^{{{r.theory_slope:.2f}}}$ (anchored)")
+                    bounds = [(e.n_samples, e.bound) for e in es if e.bound is not None and e.bound > 0]
+                    if i > 0 and kind == "worst" and bounds:
+                        bm, bv = zip(*bounds)
+                        ax.plot(bm, bv, "-", color="k", lw=0.8, label="derived lower bound (class)")
+            _log(ax)
+            ax.set_xlabel("number of samples $m$")
+            ax.set_title("all metrics" if i == 0 else _label(metrics[i - 1]))
+            ax.legend(loc="best", frameon=False)
+        for ax in axes[:: 2 if len(axes) == 4 else len(axes)]:
+            ax.set_ylabel("error")
+        fig.suptitle(f"Error vs m: min over learners of worst / mean teacher error ({_selection_tag(analysis)})")
+        return save(fig, out_dir, "fig2_error_vs_m",
+                    "Figure 2. Estimated minimax error (eq. 5; worst teacher solid, teacher mean dotted) "
+                    f"vs m with {analysis.config.level:.0%} bootstrap bands, log-log fits (dashed), the "
+                    "theory's rate m^(-1/d-1/p) anchored at the smallest m (dash-dot) and, where the "
+                    "targets' class is known, the derived lower bound for that class (black).")
+
+
+def figure_heat_tables(analysis, out_dir: Path) -> list[FigureFile]:
+    """Per m: configuration × teacher heat tables of log10(mean-over-seeds error)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    ms = sorted({m for cubes in analysis.cubes.values() for m in cubes})
+    for m in ms:
+        metrics = [mt for mt in analysis.metrics if m in analysis.cubes[mt]]
+        configs0, _ = heat_matrix(analysis.cubes[metrics[0]][m])
+        n_t = len(analysis.cubes[metrics[0]][m].teachers)
+        with plt.rc_context(STYLE):
+            fig, axes = plt.subplots(1, len(metrics), figsize=(max(3.0, 0.25 * n_t + 1.8) * len(metrics),
+                                                                 max(2.8, 0.3 * len(configs0) + 1.9)), squeeze=False,
+                                     layout="constrained")
+            for ax, metric in zip(axes[0], metrics):
+                cube = analysis.cubes[metric][m]
+                configs, mat = heat_matrix(cube)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    logm = np.log10(mat)
+                cmap = plt.get_cmap("viridis").with_extremes(bad="0.85", over="k")  # missing, diverged
+                finite = logm[np.isfinite(logm)]
+                vmin, vmax = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+                shown = np.where(np.isposinf(logm), vmax + 1.0, logm)
+                im = ax.imshow(np.ma.masked_invalid(shown), aspect="auto", cmap=cmap, vmin=vmin,
+                               vmax=vmax if vmax > vmin else vmin + 1e-9, interpolation="nearest")
+                best = analysis.entry(metric, "worst", m)
+                r = configs.index(best.config)
+                ax.add_patch(matplotlib.patches.Rectangle((-0.5, r - 0.5), mat.shape[1], 1, fill=False, ec="r", lw=1.2))
+                if best.teacher is not None:
+                    ax.plot(list(cube.teachers).index(best.teacher), r, marker="*", color="r", ms=8)
+                ax.set_yticks(range(len(configs)), configs)
+                ax.set_xticks(range(len(cube.teachers)), [str(t) for t in cube.teachers],
+                              fontsize=6 if len(cube.teachers) > 20 else 7)
+                ax.set_xlabel("teacher")
+                ax.set_title(f"{_label(metric)}, m = {m}")
+                ax.grid(False)
+                fig.colorbar(im, ax=ax, extend="max", label="log10 error")
+            fig.suptitle(f"Configuration × teacher ({_selection_tag(analysis)}); red: chosen learner, ★ worst teacher")
+            files.append(save(fig, out_dir, f"heat_m{m}",
+                              f"Heat table, m = {m}: mean over seeds of the test error at the selected "
+                              "checkpoints, per configuration (rows) and teacher (columns); red frame: the "
+                              "configuration eq. (5) chooses; star: its worst teacher; black: diverged; grey: missing."))
+    return files
+
+
+def figure_training_curves(analysis, out_dir: Path) -> FigureFile | None:
+    """Error vs epoch of the chosen configuration per m: worst teacher (solid) and teacher
+    mean (dotted) of the seed-mean test error; None when the run has one checkpoint."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = analysis.run.table
+    if table["epoch"].nunique() < 2:
+        return None
+    ms = sorted(table["n_samples"].unique())
+    cmap = plt.get_cmap("viridis")
+    panels = list(analysis.metrics) + (["train_loss"] if "train_loss" in table.columns else [])
+    with plt.rc_context(STYLE):
+        fig, axes = _panels(plt, len(panels))
+        for ax, col in zip(axes, panels):
+            metric = col if col != "train_loss" else analysis.metrics[0]
+            for j, m in enumerate(ms):
+                try:
+                    cfg = analysis.entry(metric, "worst", int(m)).config
+                except KeyError:
+                    continue
+                rows = table[(table["config_id"] == cfg) & (table["n_samples"] == m)]
+                # Diverged rows are left out of the curves (eq. 5 counts them as +inf).
+                rows = rows[~rows["diverged"] & np.isfinite(rows[col].to_numpy(float))]
+                if rows.empty:
+                    continue
+                per = rows.groupby(["epoch", "teacher"])[col].mean().unstack("teacher")
+                colour = cmap(j / max(1, len(ms) - 1))
+                ax.plot(per.index, per.max(axis=1), "-", color=colour, marker="o", ms=2.5, label=f"m={m} worst")
+                ax.plot(per.index, per.mean(axis=1), ":", color=colour, label=f"m={m} mean")
+            _log(ax, x=False)
+            ax.set_xlabel("epoch")
+            ax.set_title(_label(col) if col != "train_loss" else "training loss")
+            if ax is axes[0]:  # the same legend holds for every panel
+                ax.legend(frameon=False, ncol=1)
+        fig.suptitle("Training curves of the chosen configuration per m\n(seed mean over non-diverged runs; "
+                     "worst teacher solid, teacher mean dotted)")
+        return save(fig, out_dir, "training_curves",
+                    "Training curves: test error vs epoch for the configuration eq. (5) chooses at each m "
+                    "(the first metric's choice for the loss panel), worst teacher (solid) and teacher mean "
+                    "(dotted) of the seed mean; diverged runs are left out here (eq. 5 counts them as +inf).")
+
+
+# -- worst case along a line (Figures 1 and 3) --------------------------------------------
+def evaluate(f: Callable, x: np.ndarray) -> np.ndarray:
+    """f on points x (n, d) → (n,) float64; f may take a torch tensor or a NumPy array."""
+    import torch
+
+    dtype = torch.float64
+    if isinstance(f, torch.nn.Module):
+        params = list(f.parameters())
+        dtype = params[0].dtype if params else dtype
+    try:
+        with torch.no_grad():
+            y = f(torch.as_tensor(x, dtype=dtype))
+    except (TypeError, AttributeError):
+        y = f(x)
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().to(torch.float64).numpy()
+    return np.asarray(y, dtype=float).reshape(len(x), -1)[:, 0]
+
+
+def figure_worst_case_line(
+    target: Callable,
+    student: Callable,
+    x_train: np.ndarray,
+    y_train: np.ndarray | None,
+    domain: tuple[float, float],
+    out_dir: Path,
+    *,
+    name: str = "fig3_worst_case",
+    title: str = "Worst teacher vs best student",
+    seed: int = 0,
+    axis: int = 0,
+    n_points: int = 4001,
+) -> FigureFile:
+    """Target and student along a line, samples marked, the largest error highlighted.
+
+    1-D: the whole interval (grid of ``n_points`` plus the samples). d > 1: the point of
+    largest error among 2^14 uniform points (``seed``) and the samples, and the segment
+    through it parallel to coordinate ``axis``; samples within ℓ∞ distance
+    δ = (hi − lo)/(2 m^(1/d)) of that segment (other coordinates) are projected onto it.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x_train = np.asarray(x_train, dtype=float).reshape(len(x_train), -1)  # (m, d)
+    m, d = x_train.shape
+    lo, hi = domain
+    if y_train is None:
+        y_train = evaluate(target, x_train)
+    y_train = np.asarray(y_train, dtype=float).reshape(-1)
+    if d == 1:
+        centre = None
+        near = np.ones(m, dtype=bool)
+    else:
+        rng = np.random.default_rng(seed)
+        cloud = np.concatenate([lo + (hi - lo) * rng.random((2**14, d)), x_train])  # (N, d)
+        centre = cloud[np.argmax(np.abs(evaluate(target, cloud) - evaluate(student, cloud)))]
+        delta = (hi - lo) / (2 * m ** (1 / d))
+        others = [k for k in range(d) if k != axis]
+        near = (np.abs(x_train[:, others] - centre[others]) <= delta).all(axis=1)
+    t = np.union1d(np.linspace(lo, hi, n_points), x_train[near, 0 if d == 1 else axis])  # (n,)
+    line = np.repeat((np.zeros(d) if centre is None else centre)[None, :], len(t), axis=0)  # (n, d)
+    line[:, 0 if d == 1 else axis] = t
+    u, v = evaluate(target, line), evaluate(student, line)
+    err = np.abs(u - v)
+    k = int(np.argmax(err))
+    ts = x_train[near, 0 if d == 1 else axis]
+    with plt.rc_context(STYLE):
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.0, 4.2), sharex=True, height_ratios=[2, 1],
+                                      layout="constrained")
+        ax.plot(t, u, color="k", lw=1.2, label="target")
+        ax.plot(t, v, "--", color=METRIC_COLOURS["l1"], lw=1.2, label="student", zorder=3)
+        ax.plot(ts, y_train[near], "o", ms=2.5 if len(ts) <= 200 else 1.2, color=METRIC_COLOURS["l2"], alpha=0.8,
+                label="training samples" + ("" if d == 1 else f" (within δ={delta:.2g}, projected)"))
+        for a in (ax, ax2):
+            a.axvline(t[k], color=METRIC_COLOURS["linf"], lw=3, alpha=0.25)
+        ax.plot([t[k]], [u[k]], "x", color=METRIC_COLOURS["linf"], ms=7, mew=2, label="largest error")
+        ax.legend(frameon=False, loc="best")
+        ax.set_ylabel("value")
+        ax2.plot(t, err, color=METRIC_COLOURS["linf"], lw=1)
+        ax2.plot(ts, np.zeros_like(ts), "|", color=METRIC_COLOURS["l2"], ms=6)
+        ax2.set_ylabel("|target − student|")
+        where = f"x = {t[k]:.4g}" if d == 1 else (
+            f"x_{axis + 1} = {t[k]:.4g} on the line through {np.round(centre, 2).tolist()} along axis {axis + 1}")
+        ax2.set_xlabel("x" if d == 1 else f"x_{axis + 1}")
+        ax.set_title(f"{title}\nmax sampled error {err[k]:.3g} at {where}")
+        return save(fig, out_dir, name,
+                    f"{title} along {'the domain' if d == 1 else 'the segment through the point of largest error'}; "
+                    "dots: training samples; red band: the location of the largest error on the line "
+                    "(a sampled max, a lower estimate of the sup).",
+                    {"x_max": float(t[k]), "err_max": float(err[k]), "n_near": int(near.sum()),
+                     "centre": None if centre is None else centre.tolist()})

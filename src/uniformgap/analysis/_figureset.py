@@ -1,0 +1,92 @@
+"""All figures of an :class:`~uniformgap.analysis.Analysis`, with notes for those skipped.
+
+Figures 1 and 3 need the trained student; they use
+``uniformgap.experiments.load_trained(run_dir, row) -> (target, student, x_train, y_train)``
+and are skipped with a note when that function or the stored student is unavailable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._figures import (
+    FigureFile,
+    figure_error_vs_m,
+    figure_heat_tables,
+    figure_training_curves,
+    figure_worst_case_line,
+)
+
+
+@dataclass(frozen=True)
+class FigureSet:
+    files: tuple[FigureFile, ...]
+    notes: tuple[str, ...]
+
+
+def worst_case_row(analysis, metric: str | None = None) -> pd.Series:
+    """The table row behind eq. (5) at the largest m: the chosen configuration, its worst
+    teacher, the seed with the largest error, at the checkpoint the selection used."""
+    metric = metric or ("linf" if "linf" in analysis.metrics else analysis.metrics[-1])
+    cubes = analysis.cubes[metric]
+    m = max(cubes)
+    cube = cubes[m]
+    e = analysis.entry(metric, "worst", m)
+    k = next(i for i, (c, ep) in enumerate(zip(cube.configs, cube.epochs)) if c == e.config and ep == e.epoch)
+    u = cube.teachers.index(e.teacher)
+    errs = np.where(np.isnan(cube.rep[k, u]), -math.inf, cube.rep[k, u])  # (S,)
+    s = int(np.argmax(errs))
+    table = analysis.run.table
+    hit = table[
+        (table["config_id"] == e.config)
+        & (table["teacher"] == e.teacher)
+        & (table["seed"] == cube.seeds[s])
+        & (table["n_samples"] == m)
+        & (table["epoch"] == int(cube.run_epoch[k, u, s]))
+    ]
+    return hit.iloc[0]
+
+
+def make_figures(analysis, out_dir: str | Path) -> FigureSet:
+    """Figure 2, heat tables, training curves, and Figure 3 (or 1 for the sine target)."""
+    out_dir = Path(out_dir)
+    files, notes = [figure_error_vs_m(analysis, out_dir)], []
+    files.extend(figure_heat_tables(analysis, out_dir))
+    curves = figure_training_curves(analysis, out_dir)
+    if curves is None:
+        notes.append("training curves skipped: the run has a single checkpoint per training")
+    else:
+        files.append(curves)
+    sine = analysis.context.target_kind == "sine"
+    label = "Figure 1 (sine target)" if sine else "Figure 3 (worst teacher vs best student)"
+    try:
+        from ..experiments import load_trained  # type: ignore[attr-defined]
+    except ImportError:
+        notes.append(f"{label} skipped: uniformgap.experiments.load_trained is unavailable")
+        return FigureSet(tuple(files), tuple(notes))
+    try:
+        row = worst_case_row(analysis)
+        target, student, x_train, y_train = load_trained(analysis.run.run_dir, row)
+    except Exception as exc:  # a student not stored (save_students: none), a partial run, ...
+        notes.append(f"{label} skipped: the trained student could not be loaded ({type(exc).__name__}: {exc})")
+        return FigureSet(tuple(files), tuple(notes))
+    x_train = x_train.detach().cpu().numpy() if hasattr(x_train, "detach") else np.asarray(x_train)
+    if y_train is not None:
+        y_train = y_train.detach().cpu().numpy() if hasattr(y_train, "detach") else np.asarray(y_train)
+    title = (
+        "Sine target vs trained student"
+        if sine
+        else f"Teacher {int(row['teacher'])} vs {row['config_id']} (seed {int(row['seed'])}, m = {int(row['n_samples'])})"
+    )
+    files.append(
+        figure_worst_case_line(
+            target, student, x_train, y_train, analysis.context.domain, out_dir,
+            name="fig1_sine" if sine else "fig3_worst_case", title=title, seed=analysis.config.seed,
+        )
+    )
+    return FigureSet(tuple(files), tuple(notes))

@@ -1,0 +1,218 @@
+"""One self-contained HTML report of a run: reads offline, no external URL.
+
+Figures are embedded as base64 PNG; the tables, the resolved config, package versions,
+machine, run time, the estimator's definition and the selection rule are inline text. A
+tiny inline script counts the images that decoded (``#img-status``: "images loaded: k of
+n"), so a headless browser can check the figures.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html
+import importlib.metadata
+import json
+import math
+import os
+import platform
+import sys
+from pathlib import Path
+
+import yaml
+
+from ._analysis import Analysis, AnalysisConfig, analyze
+from ._figureset import make_figures
+from ._io import write_text_atomic
+from ._table import RunData
+
+_PACKAGES = ("uniformgap", "torch", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "ray")
+
+_CSS = """
+body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.8em}
+table{border-collapse:collapse;font-size:.85em;margin:.6em 0}
+th,td{border:1px solid #ccc;padding:.25em .55em;text-align:right}th{background:#f3f3f3}
+td.l,th.l{text-align:left}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.8em}
+.warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.5em .8em;margin:.6em 0}
+.opt{background:#fdecea;border-left:4px solid #d55e00;padding:.5em .8em;margin:.6em 0}
+figure{margin:1.2em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#444}.small{font-size:.8em;color:#666}
+"""
+
+_SCRIPT = """
+window.addEventListener('load', function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) { if (imgs[i].complete && imgs[i].naturalWidth > 0) ok++; }
+  var s = document.getElementById('img-status');
+  s.textContent = 'images loaded: ' + ok + ' of ' + imgs.length;
+  s.setAttribute('data-ok', ok); s.setAttribute('data-total', imgs.length);
+});
+"""
+
+ESTIMATOR_TEXT = (
+    "For every metric (an L<sup>p</sup> error w.r.t. the uniform probability measure on the domain, "
+    "p = 1, 2, &infin;) and every sample size m, the <b>worst-teacher error</b> of eq. (5) of "
+    "Berner, Grohs &amp; Voigtlaender (arXiv:2205.13531) is: average the test error over training "
+    "seeds, take the <i>maximum over teachers</i> (the worst target), then the <i>minimum over learner "
+    "configurations</i> (the best learner). The <b>teacher mean</b> replaces the maximum by the mean. "
+    "A diverged training counts as error +&infin; (it is bad on that teacher), never dropped. "
+    "The L<sup>&infin;</sup> error is a maximum over sampled points, a lower estimate of the sup norm. "
+    "Intervals: percentile bootstrap over teachers and, nested, seeds; the whole estimator "
+    "(selection included) is recomputed on every replicate."
+)
+SELECTION_TEXT = {
+    "validation": (
+        "<b>Selection: validation (honest).</b> For each training run (configuration, teacher, seed, m) "
+        "the checkpoint with the smallest <i>validation</i> error (an independent fresh sample; "
+        "early stopping per run) is used; the configuration is chosen by the same reduction of "
+        "the validation errors; only then is the test error reported. The test metric is never used to choose."
+    ),
+    "test": (
+        "<b>Selection: test (OPTIMISTIC, the paper's estimator).</b> Minimum over configurations &times; "
+        "checkpoints of the test metric itself: the number reported is also the number minimised, "
+        "so it is biased low."
+    ),
+}
+
+
+def _fmt(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "&ndash;"
+    if isinstance(x, float) and math.isinf(x):
+        return "&infin;" if x > 0 else "&minus;&infin;"
+    return f"{x:.{digits}g}" if isinstance(x, float) else html.escape(str(x))
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _run_time(analysis: Analysis) -> str:
+    info = analysis.run.info
+    start, end = info.get("started") or info.get("start"), info.get("finished") or info.get("end")
+    if isinstance(info.get("elapsed_s"), (int, float)):  # the engine's total over resumed sessions
+        sessions = len(info.get("sessions", [])) or 1
+        return f"{float(info['elapsed_s']):.1f} s in {sessions} session(s) (started {start}, finished {end})"
+    if start and end:
+        try:
+            secs = (_dt.datetime.fromisoformat(str(end)) - _dt.datetime.fromisoformat(str(start))).total_seconds()
+            return f"{secs:.1f} s ({start} → {end})"
+        except ValueError:
+            pass
+    table = analysis.run.table
+    if "wall_time_s" in table.columns:
+        return f"longest trial {table['wall_time_s'].max():.1f} s (run.json has no timestamps)"
+    return "unknown"
+
+
+def _minimax_table(analysis: Analysis) -> str:
+    head = ("<tr><th class=l>metric</th><th>m</th><th>worst teacher</th><th>CI</th><th>teacher</th>"
+            "<th class=l>configuration</th><th>teacher mean</th><th>CI</th><th class=l>configuration</th>"
+            "<th>derived lower bound</th></tr>")
+    rows = []
+    for metric in analysis.metrics:
+        for m in sorted(analysis.cubes[metric]):
+            w, a = analysis.entry(metric, "worst", m), analysis.entry(metric, "average", m)
+            ep = "" if w.epoch is None else f" @ epoch {w.epoch}"
+            rows.append(
+                f"<tr><td class=l>{metric}</td><td>{m}</td><td><b>{_fmt(w.value)}</b></td>"
+                f"<td>[{_fmt(w.ci_low)}, {_fmt(w.ci_high)}]</td><td>{_fmt(w.teacher)}</td>"
+                f"<td class=l>{html.escape(w.config + ep)}</td><td>{_fmt(a.value)}</td>"
+                f"<td>[{_fmt(a.ci_low)}, {_fmt(a.ci_high)}]</td><td class=l>{html.escape(a.config)}</td>"
+                f"<td>{_fmt(w.bound)}</td></tr>"
+            )
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _rates_table(analysis: Analysis) -> str:
+    head = ("<tr><th class=l>metric</th><th class=l>kind</th><th>slope</th><th>CI</th><th class=l>CI method</th>"
+            "<th>points</th><th>theory rate &minus;1/d&minus;1/p</th></tr>")
+    rows = [
+        f"<tr><td class=l>{r.metric}</td><td class=l>{r.kind}</td><td><b>{_fmt(r.slope)}</b></td>"
+        f"<td>[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]</td><td class=l>{r.ci_method}</td><td>{r.n_points}</td>"
+        f"<td>{_fmt(r.theory_slope)}</td></tr>"
+        for r in analysis.rates
+    ]
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def render_html(analysis: Analysis, figures) -> str:
+    """The report as one HTML string (figures: a FigureSet)."""
+    run = analysis.run
+    name = run.config.get("name", run.run_dir.name)
+    parts = [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        f"<title>uniformgap report: {html.escape(str(name))}</title><style>{_CSS}</style></head><body>",
+        f"<h1>uniformgap report: {html.escape(str(name))}</h1>",
+        f"<p class=small>Run directory <code>{html.escape(str(run.run_dir))}</code>; report written "
+        f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.</p>",
+    ]
+    if run.partial:
+        parts.append("<div class=warn><b>PARTIAL RUN</b>: the run is incomplete or still going; the numbers "
+                     "below use only the rows that exist.</div>")
+    if analysis.optimistic:
+        parts.append("<div class=opt><b>OPTIMISTIC</b>: selection 'test' chooses on the reported test metric "
+                     "(the paper's estimator).</div>")
+    parts += ["<h2>The estimator</h2>", f"<p>{ESTIMATOR_TEXT}</p>", f"<p>{SELECTION_TEXT[analysis.selection]}</p>"]
+    notes = list(analysis.notes) + list(figures.notes)
+    if notes:
+        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
+    parts += [
+        f"<h2>Minimax errors ({analysis.config.level:.0%} bootstrap intervals, "
+        f"{analysis.config.n_bootstrap} replicates, seed {analysis.config.seed})</h2>",
+        _minimax_table(analysis),
+        "<p class=small>The derived lower bound (THEORY.md §4) bounds the error of any algorithm on the "
+        "<i>worst member of the class</i> the teachers come from; a few random teachers are rarely worst "
+        "case, so the measured worst-teacher error may lie below it without contradiction.</p>",
+        "<h2>Rates (log-log least squares of error vs m)</h2>",
+        _rates_table(analysis),
+        "<h2>Figures</h2>",
+    ]
+    for f in figures.files:
+        data = base64.b64encode(f.png.read_bytes()).decode("ascii")
+        parts.append(f"<figure><img alt='{html.escape(f.name)}' src='data:image/png;base64,{data}'>"
+                     f"<figcaption>{html.escape(f.caption)}</figcaption></figure>")
+    versions = _versions()
+    machine = {"node": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+               "cpus": os.cpu_count()}
+    parts += [
+        "<h2>Resolved configuration</h2>",
+        f"<pre>{html.escape(yaml.safe_dump(run.config, sort_keys=False) if run.config else '(no config.yaml)')}</pre>",
+        "<h2>Run</h2>",
+        f"<p>Status: {html.escape(str(run.info.get('status', 'unknown')))}; run time: {html.escape(_run_time(analysis))}; "
+        f"{len(run.table)} rows, {run.table['config_id'].nunique()} configurations, "
+        f"{run.table['teacher'].nunique()} teachers, {run.table['seed'].nunique()} seeds.</p>",
+        f"<pre>{html.escape(json.dumps(run.info, indent=2, default=str))}</pre>",
+        "<h2>Analysis environment</h2>",
+        "<table>" + "".join(f"<tr><th class=l>{html.escape(k)}</th><td class=l>{html.escape(str(v))}</td></tr>"
+                            for k, v in {**machine, **versions}.items()) + "</table>",
+        f"<p class=small>Command: <code>{html.escape(' '.join(sys.argv[:1] + sys.argv[1:]))}</code></p>",
+        "<p id=img-status class=small>images loaded: (script not run)</p>",
+        f"<script>{_SCRIPT}</script></body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def write_report(
+    run_dir: str | Path | RunData,
+    out: str | Path | None = None,
+    *,
+    config: AnalysisConfig | None = None,
+    figures_dir: str | Path | None = None,
+) -> Path:
+    """Analyse ``run_dir`` and write the HTML report (default RUN_DIR/report.html)
+    atomically; figures go to ``figures_dir`` (default RUN_DIR/figures). Returns the path."""
+    analysis = analyze(run_dir, config or AnalysisConfig())
+    out = Path(out) if out is not None else analysis.run.run_dir / "report.html"
+    figures = make_figures(analysis, Path(figures_dir) if figures_dir else analysis.run.run_dir / "figures")
+    text = render_html(analysis, figures)
+    write_text_atomic(out, text)
+    return out

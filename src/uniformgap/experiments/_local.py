@@ -1,0 +1,27 @@
+"""In-process executor: the same trials as on Ray, one after another (debugging, fallback)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ._trial import TrialSpec, run_trial
+
+# on_done(spec, error): error is None for a finished trial, else the exception's one-line text
+OnDone = Callable[[TrialSpec, str | None], None]
+
+
+def run_local(specs: Sequence[TrialSpec], run_dir: Path, *, on_done: OnDone, max_failures: int = 0) -> None:
+    """Run ``specs`` in order; a failing trial is retried up to ``max_failures`` times (it
+    continues from its last checkpoint), then recorded as errored and the run goes on.
+    KeyboardInterrupt propagates (the run stays resumable)."""
+    for spec in specs:
+        for attempt in range(max_failures + 1):
+            try:
+                run_trial(spec, run_dir)
+            except Exception as exc:  # noqa: BLE001 — recorded, the run goes on
+                if attempt == max_failures:
+                    on_done(spec, f"{type(exc).__name__}: {exc}")
+                continue
+            on_done(spec, None)
+            break

@@ -1,0 +1,306 @@
+"""Plan, run and resume an experiment; summarise its table.
+
+A run is planned from its resolved config: variants (grid) × n_samples × teacher chunks,
+one trial each (see ``_trial``). RUN_DIR is the source of truth: a trial with
+``trials/<id>/done.json`` is finished; any other trial is (re)started and continues from its
+last checkpoint. So ``resume_run`` = re-plan from RUN_DIR/config.yaml and run what is not
+done — nothing is redone, lost or duplicated, errored trials are retried.
+
+Summary (per metric and m): the worst-teacher error of the best configuration at its final
+checkpoint — mean over seeds, max over teachers, min over configurations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import re
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .._errors import InputError
+from ._config import ExperimentConfig, expand_grid, load_config
+from ._results import assemble, read_trial_rows, write_json_atomic, write_table, write_text_atomic
+from ._targets import build_targets, n_targets, save_targets
+from ._tracking import make_trackers
+from ._trial import TrialSpec, checkpoint_epochs, is_done
+
+EXECUTORS = ("ray", "local")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    status: str  # "complete" | "partial"
+    table: pd.DataFrame
+    summary: list[dict[str, Any]]
+    elapsed_s: float  # this session
+    n_trials: int
+    errors: dict[str, str] = field(default_factory=dict)  # trial_id -> one-line error
+
+
+# -- planning ------------------------------------------------------------------------------------
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9=.,_-]+", "_", text.replace("/", ","))
+
+
+def _target_key(config: ExperimentConfig) -> str:
+    return hashlib.sha256(json.dumps(config.target.model_dump(), sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def plan_trials(config: ExperimentConfig) -> list[TrialSpec]:
+    """The trials of ``config`` in a fixed order (variant, m, teacher chunk)."""
+    _check_network_metrics(config)
+    variants = expand_grid(config)
+    shared_target = len({_target_key(v.config) for v in variants}) == 1
+    specs: list[TrialSpec] = []
+    for v in variants:
+        epochs = checkpoint_epochs(v.config)
+        n = n_targets(v.config)
+        size = v.config.execution.teachers_per_trial or n
+        chunks = [tuple(range(i, min(i + size, n))) for i in range(0, n, size)]
+        for m in v.config.n_samples:
+            for chunk in chunks:
+                tid = f"{_slug(v.config_id)}__m{m}"
+                if len(chunks) > 1:
+                    tid += f"__t{chunk[0]}-{chunk[-1]}"
+                specs.append(
+                    TrialSpec(
+                        trial_id=tid, config_id=v.config_id, learner=v.learner, m=m,
+                        teachers=chunk, seeds=tuple(v.config.seeds), swept=dict(v.swept),
+                        config=v.config.model_dump(),
+                        teachers_dir="teachers" if shared_target else f"teachers/{_target_key(v.config)}",
+                        plan_index=len(specs), checkpoints=epochs,
+                    )
+                )
+    ids = [s.trial_id for s in specs]
+    if len(set(ids)) != len(ids):  # slugging merged two ids: disambiguate by position
+        specs = [TrialSpec(**{**s.to_dict(), "trial_id": f"{s.trial_id}__{i:04d}"}) for i, s in enumerate(specs)]
+    return specs
+
+
+def _check_network_metrics(config: ExperimentConfig) -> None:
+    from ..metrics import NETWORK_METRICS
+
+    for name in config.evaluation.network_metrics:
+        if name not in NETWORK_METRICS:
+            allowed = ", ".join(sorted(NETWORK_METRICS)) or "none registered"
+            raise InputError(f"config: evaluation.network_metrics: unknown metric {name!r} (allowed: {allowed})")
+    if config.evaluation.network_metrics and config.target.kind == "sine":
+        raise InputError(
+            "config: evaluation.network_metrics: needs a network target (teacher, hat or file), got target.kind 'sine'"
+        )
+
+
+# -- running -------------------------------------------------------------------------------------
+def run_experiment(
+    config: ExperimentConfig | str | Path,
+    *,
+    overrides: list[str] | tuple[str, ...] = (),
+    out: str | Path | None = None,
+    executor: str = "ray",
+    address: str | None = None,
+    wandb: bool = False,
+    progress: bool = True,
+) -> RunResult:
+    """Run an experiment from a config object, a preset name or a YAML path.
+
+    ``out`` defaults to runs/<name>-<timestamp>. ``executor`` is "ray" (default; local Ray
+    instance, or the cluster at ``address`` / RAY_ADDRESS) or "local" (in-process).
+    """
+    if not isinstance(config, ExperimentConfig):
+        config = load_config(config, overrides)
+    elif overrides:
+        config = load_config(config.model_dump(), overrides)
+    _check_executor(executor)
+    specs = plan_trials(config)
+    run_dir = Path(out) if out is not None else Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if (run_dir / "config.yaml").exists():
+        raise InputError(f"`--out` directory {str(run_dir)!r} already holds a run (continue it with --resume {run_dir})")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(run_dir / "config.yaml", config.to_yaml())
+    return _execute(run_dir.resolve(), config, specs, executor, address, wandb, progress)
+
+
+def resume_run(
+    run_dir: str | Path, *, executor: str = "ray", address: str | None = None, wandb: bool = False, progress: bool = True
+) -> RunResult:
+    """Continue an interrupted run from RUN_DIR/config.yaml (finished trials are kept)."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise InputError(f"`--resume` must name a run directory holding config.yaml, got {str(run_dir)!r}")
+    _check_executor(executor)
+    config = load_config(run_dir / "config.yaml")
+    return _execute(run_dir.resolve(), config, plan_trials(config), executor, address, wandb, progress)
+
+
+def _check_executor(executor: str) -> None:
+    if executor not in EXECUTORS:
+        raise InputError(f"`executor` must be 'ray' or 'local', got {executor!r}")
+
+
+def _write_targets(run_dir: Path, config: ExperimentConfig, specs: list[TrialSpec]) -> None:
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.teachers_dir in seen:
+            continue
+        seen.add(spec.teachers_dir)
+        cfg = spec.experiment_config()
+        directory = run_dir / spec.teachers_dir
+        if cfg.target.kind != "sine" and all(
+            (directory / f"teacher_{i}.json").is_file() for i in range(n_targets(cfg))
+        ):
+            continue  # resume: keep the saved teachers (user files may have moved)
+        save_targets(build_targets(cfg), directory, cfg)
+
+
+def _execute(run_dir, config, specs, executor, address, wandb, progress) -> RunResult:
+    from tqdm.auto import tqdm
+
+    t0 = time.time()
+    _write_targets(run_dir, config, specs)
+    swept = list(dict.fromkeys(k for s in specs for k in s.swept))
+    info = _run_info(run_dir, config, executor)
+    write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
+    pending = [s for s in specs if not is_done(run_dir, s)]
+    errors: dict[str, str] = {}
+    trackers = make_trackers(run_dir, config.name, config.model_dump(), wandb=wandb)
+    bar = tqdm(total=len(specs), initial=len(specs) - len(pending), desc="trials", unit="trial",
+               file=sys.stderr, disable=not progress, dynamic_ncols=True)
+
+    def on_done(spec: TrialSpec, error: str | None) -> None:
+        if error is not None:
+            errors[spec.trial_id] = error
+            bar.write(f"trial {spec.trial_id} failed: {error}", file=sys.stderr)
+        else:
+            errors.pop(spec.trial_id, None)
+            rows = read_trial_rows(run_dir / "trials" / spec.trial_id)
+            if rows is not None:
+                for tracker in trackers:
+                    tracker.log_trial(spec.trial_id, rows)
+        bar.update(1)
+        write_table(assemble(run_dir, [s.trial_id for s in specs], swept), run_dir)
+
+    interrupted = False
+    try:
+        if pending:
+            if executor == "local":
+                from ._local import run_local
+
+                run_local(pending, run_dir, on_done=on_done, max_failures=config.execution.max_failures)
+            else:
+                from ._ray import run_ray
+
+                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        bar.close()
+        for tracker in trackers:
+            tracker.close()
+        table = assemble(run_dir, [s.trial_id for s in specs], swept)
+        write_table(table, run_dir)
+        unfinished = [s.trial_id for s in specs if not is_done(run_dir, s)]
+        for tid in unfinished:
+            if tid not in errors and not interrupted:
+                errors[tid] = _trial_error(run_dir, tid)
+        elapsed = time.time() - t0
+        status = "complete" if not unfinished else "partial"
+        write_json_atomic(
+            run_dir / "run.json",
+            {**info, "status": status, "finished": _now(), "elapsed_s": info["elapsed_s"] + elapsed,
+             "n_trials": len(specs), "n_unfinished": len(unfinished), "errors": errors},
+        )
+    return RunResult(run_dir, status, table, summarize(table), elapsed, len(specs), errors)
+
+
+def _trial_error(run_dir: Path, trial_id: str) -> str:
+    path = run_dir / "trials" / trial_id / "error.txt"
+    return path.read_text().strip().splitlines()[0] if path.is_file() else "did not finish"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _run_info(run_dir: Path, config: ExperimentConfig, executor: str) -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    old: dict[str, Any] = {}
+    if (run_dir / "run.json").is_file():
+        try:
+            old = json.loads((run_dir / "run.json").read_text())
+        except json.JSONDecodeError:
+            old = {}
+    versions = {}
+    for pkg in ("uniformgap", "torch", "numpy", "pandas", "pydantic", "ray"):
+        try:
+            versions[pkg] = version(pkg)
+        except PackageNotFoundError:
+            versions[pkg] = None
+    sessions = old.get("sessions", []) + [{"started": _now(), "executor": executor}]
+    return {
+        "name": config.name,
+        "started": old.get("started", _now()),
+        "sessions": sessions,
+        "elapsed_s": float(old.get("elapsed_s", 0.0)),
+        "versions": versions,
+        "machine": {"host": socket.gethostname(), "platform": platform.platform(),
+                    "python": platform.python_version(), "cpus": os.cpu_count(), "cuda": _cuda()},
+    }
+
+
+def _cuda() -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+# -- summary -------------------------------------------------------------------------------------
+def summarize(table: pd.DataFrame, metrics: tuple[str, ...] = ("l1", "l2", "linf")) -> list[dict[str, Any]]:
+    """Per m: for each metric the worst-teacher error of the best configuration.
+
+    At each trial's final checkpoint: mean over seeds (diverged seeds skipped), max over
+    teachers (a teacher whose seeds all diverged counts as +inf), min over config_id.
+    """
+    if table.empty:
+        return []
+    last = table.groupby("trial_id")["epoch"].transform("max")
+    final = table[table["epoch"] == last]
+    out = []
+    for m, at_m in final.groupby("n_samples", sort=True):
+        row: dict[str, Any] = {"n_samples": int(m)}
+        for metric in metrics:
+            if metric not in at_m:
+                continue
+            per_teacher = at_m.groupby(["config_id", "teacher"])[metric].mean().fillna(math.inf)
+            worst = per_teacher.groupby(level="config_id").max()
+            best = worst.idxmin()
+            row[metric] = float(worst[best]) if math.isfinite(worst[best]) else math.nan
+            row[f"{metric}_config"] = best
+        out.append(row)
+    return out
+
+
+def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] = ("l1", "l2", "linf")) -> str:
+    """The summary as a fixed-width text table (+ the L∞/L2 ratio)."""
+    head = f"{'m':>8}  " + "  ".join(f"{m:>10}" for m in metrics) + f"  {'linf/l2':>8}  best config (linf)"
+    lines = ["worst-teacher error of the best configuration (mean over seeds, max over teachers, "
+             "min over configs; linf = sampled max, a lower estimate of the sup):", head]
+    for row in summary:
+        vals = "  ".join(f"{row.get(m, math.nan):>10.3e}" for m in metrics)
+        ratio = row.get("linf", math.nan) / row.get("l2", math.nan) if row.get("l2") else math.nan
+        lines.append(f"{row['n_samples']:>8}  {vals}  {ratio:>8.2f}  {row.get('linf_config', '')}")
+    return "\n".join(lines)
+

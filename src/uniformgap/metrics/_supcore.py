@@ -1,0 +1,85 @@
+"""Shared pieces of the sup-error metrics: domain validation and float64 evaluation.
+
+Convention (THEORY.md §1, docs/architecture.md): a network R(Φ) is evaluated on a box
+Ω = [lo_1, hi_1] × ... × [lo_d, hi_d]; a scalar pair (lo, hi) means the cube [lo, hi]^d
+(the experiments' default is [-1/2, 1/2]^d). All sup-error computations run in float64
+on a copy of the coefficients, whatever dtype the network was trained in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .._errors import InputError
+from ..networks import ReLUNetwork
+
+Layers = list[tuple[np.ndarray, np.ndarray]]
+
+
+def layers64(net: ReLUNetwork, name: str = "network") -> Layers:
+    """The coefficients ((A_ℓ, b_ℓ))_ℓ as float64 numpy arrays; the output must be scalar."""
+    if not isinstance(net, ReLUNetwork):
+        raise InputError(f"`{name}` must be a uniformgap.networks.ReLUNetwork, got {type(net).__name__}")
+    layers = [(A.double().cpu().numpy().copy(), b.double().cpu().numpy().copy()) for A, b in net.layers]
+    if layers[-1][0].shape[0] != 1:
+        raise InputError(f"`{name}` must have output dimension 1, got {layers[-1][0].shape[0]}")
+    return layers
+
+
+def forward64(layers: Layers, x: np.ndarray) -> np.ndarray:
+    """R(Φ)(x) for x of shape (n, d) → (n,), in float64 numpy (ReLU between layers only)."""
+    h = x
+    for ell, (A, b) in enumerate(layers):
+        h = h @ A.T + b
+        if ell < len(layers) - 1:
+            np.maximum(h, 0.0, out=h)
+    return h[:, 0]
+
+
+def check_pair(F: Layers, G: Layers, names: tuple[str, str] = ("f", "g")) -> int:
+    """The common input dimension d of two networks (an InputError if they differ)."""
+    d_f, d_g = F[0][0].shape[1], G[0][0].shape[1]
+    if d_f != d_g:
+        raise InputError(
+            f"networks must have the same input dimension, got d={d_f} ({names[0]}) and d={d_g} ({names[1]})"
+        )
+    return d_f
+
+
+def check_domain(domain, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``domain`` = (lo, hi) (scalars or length-d sequences); returns float64 (d,) arrays."""
+    try:
+        lo, hi = domain
+        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (d,)).copy()
+        hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (d,)).copy()
+    except (TypeError, ValueError):
+        raise InputError(
+            f"`domain` must be a pair (lo, hi) of numbers or of length-{d} sequences with lo < hi, "
+            f"got {domain!r} (e.g. domain=(-0.5, 0.5))"
+        ) from None
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(lo < hi)):
+        raise InputError(
+            f"`domain` must have finite lo < hi in every coordinate, got {_fmt_domain(domain)} "
+            "(e.g. domain=(-0.5, 0.5))"
+        )
+    return lo, hi
+
+
+def check_positive(name: str, value) -> float:
+    """A finite number > 0 (tolerances, time budgets)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
+    if not (math.isfinite(v) and v > 0):
+        raise InputError(f"`{name}` must be a number > 0, got {value!r}")
+    return v
+
+
+def _fmt_domain(domain) -> str:
+    lo, hi = domain
+    as_list = lambda v: list(v) if isinstance(v, Sequence | np.ndarray) else v  # noqa: E731
+    return f"({as_list(lo)!r}, {as_list(hi)!r})"

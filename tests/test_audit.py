@@ -1,0 +1,182 @@
+"""`audit` (Python API and CLI): model loading, outputs, and every bad-input message."""
+
+import json
+
+import pytest
+import torch
+from torch import nn
+
+from uniformgap import InputError
+from uniformgap.audit import audit, load_model
+from uniformgap.cli import main
+from uniformgap.metrics import sup_error_bracket, sup_error_exact_1d
+from uniformgap.networks import ReLUNetwork, save_network
+
+
+def random_net(arch, seed, scale=0.3):
+    gen = torch.Generator().manual_seed(seed)
+    return ReLUNetwork(
+        [
+            (torch.randn(o, i, generator=gen, dtype=torch.float64) / i**0.5, scale * torch.randn(o, generator=gen, dtype=torch.float64))
+            for i, o in zip(arch[:-1], arch[1:])
+        ]
+    )
+
+
+def hat_1d(y, w, h):
+    """h (1 − |x − y|/w)_+ = h [ρ(z + 1) − 2ρ(z) + ρ(z − 1)], z = (x − y)/w."""
+    return ReLUNetwork.from_arrays([([[1 / w]] * 3, [-y / w + 1, -y / w, -y / w - 1]), ([[h, -2 * h, h]], [0.0])])
+
+
+@pytest.fixture()
+def files(tmp_path):
+    paths = {
+        "a1": save_network(random_net([1, 16, 16, 1], 0), tmp_path / "a1.json"),
+        "b1": save_network(random_net([1, 32, 32, 32, 1], 1), tmp_path / "b1.json"),
+        "a2": save_network(random_net([2, 16, 16, 1], 2), tmp_path / "a2.json"),
+        "zero1": save_network(ReLUNetwork.from_arrays([([[0.0]], [0.0]), ([[0.0]], [0.0])]), tmp_path / "zero1.json"),
+        "spike": save_network(hat_1d(0.3, 1e-6, 0.25), tmp_path / "spike.json"),
+        "wide": save_network(random_net([1, 4, 2], 3), tmp_path / "wide.json"),
+    }
+    seq = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+    torch.save(seq, tmp_path / "seq2.pt")
+    torch.save(nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)), tmp_path / "tanh.pth")
+    torch.save({"weight": torch.zeros(2)}, tmp_path / "dict.pt")
+    (tmp_path / "bad.json").write_text("{not json")
+    (tmp_path / "net.txt").write_text("hello")
+    (tmp_path / "junk.pt").write_bytes(b"not a pickle")
+    paths.update({k: tmp_path / n for k, n in [("seq2", "seq2.pt"), ("tanh", "tanh.pth"), ("dict", "dict.pt"), ("bad", "bad.json"), ("txt", "net.txt"), ("junk", "junk.pt")]})
+    paths["seq_module"] = seq
+    return {k: (str(v) if not isinstance(v, nn.Module) else v) for k, v in paths.items()}
+
+
+def test_load_model_converts_a_torch_sequential_to_the_same_function(files):
+    net = load_model(files["seq2"])
+    x = torch.rand(100, 2, dtype=torch.float64) - 0.5
+    with torch.no_grad():
+        expected = files["seq_module"].double()(x)
+    assert net.architecture == (2, 8, 8, 1)
+    torch.testing.assert_close(net(x), expected, rtol=0, atol=1e-12)
+
+
+def test_json_output_in_1d_is_the_exact_value(files, capsys):
+    assert main(["audit", files["a1"], files["b1"], "--mc-points", "4096", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    exact = sup_error_exact_1d(load_model(files["a1"]), load_model(files["b1"]))
+    assert out["exact"] is True and out["d"] == 1
+    assert out["sup_lower"] == out["sup_upper"] == exact.value
+    assert out["argmax"] == [exact.argmax]
+    assert out["mc_max"] <= out["sup_lower"] and out["mc_points"] == 4096
+    assert out["mc_underestimate"] == pytest.approx(out["sup_lower"] - out["mc_max"], abs=1e-15)
+    assert out["domain"] == [-0.5, 0.5]
+
+
+def test_monte_carlo_misses_a_narrow_spike_that_the_audit_finds(files, capsys):
+    assert main(["audit", files["spike"], files["zero1"], "--mc-points", "100000", "--domain", "0,1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["sup_upper"] == pytest.approx(0.25, rel=1e-9) and out["argmax"] == [pytest.approx(0.3, abs=1e-15)]
+    assert out["mc_max"] < 0.125  # 10^5 uniform points land within 1e-6/2 of 0.3 with probability < 0.1
+    assert out["mc_underestimate_rel"] > 0.5
+
+
+def test_json_output_in_2d_is_a_certified_bracket_with_a_torch_file(files, capsys):
+    args = ["audit", files["a2"], files["seq2"], "--mc-points", "2048", "--budget-s", "3", "--domain", "-1,1", "--json"]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["exact"] is False and out["d"] == 2 and out["domain"] == [-1.0, 1.0]
+    assert out["sup_lower"] <= out["sup_upper"]
+    f, g = load_model(files["a2"]), load_model(files["seq2"])
+    x = torch.tensor([out["argmax"]], dtype=torch.float64)
+    with torch.no_grad():
+        assert out["sup_lower"] == pytest.approx(float((f(x) - g(x)).abs()), rel=1e-12)
+    assert out["mc_max"] <= out["sup_lower"] and out["attack_value"] <= out["sup_lower"]
+    assert out["tol_reached"] == (out["sup_upper"] - out["sup_lower"] <= 0.01 * out["sup_upper"])
+    # a dense grid never exceeds the certified upper bound
+    axes = torch.linspace(-1, 1, 301, dtype=torch.float64)
+    grid = torch.cartesian_prod(axes, axes)
+    with torch.no_grad():
+        assert float((f(grid) - g(grid)).abs().max()) <= out["sup_upper"]
+
+
+def test_text_output_names_every_number(files, capsys):
+    assert main(["audit", files["a1"], files["b1"], "--mc-points", "1000"]) == 0
+    text = capsys.readouterr().out
+    exact = sup_error_exact_1d(load_model(files["a1"]), load_model(files["b1"]))
+    assert f"exact sup      {exact.value:.10g}" in text
+    assert "max over 1000 uniform points: a lower estimate" in text
+    assert "Monte Carlo underestimates the sup by" in text
+
+
+def test_api_agrees_with_the_bracket_function():
+    f, g = random_net([2, 8, 8, 1], 4), random_net([2, 8, 1], 5)
+    res = audit(f, g, domain=(0.0, 1.0), budget_s=3.0, mc_points=1000, seed=3)
+    br = sup_error_bracket(f, g, (0.0, 1.0), budget_s=3.0, mc_points=1000, seed=3)
+    assert res.mc_max == br.mc_max and res.attack_value == br.attack_value
+    assert res.sup_lower <= br.upper and br.lower <= res.sup_upper
+    assert res.to_dict()["argmax"] == list(res.argmax)
+
+
+def _error(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        code = main(argv)
+        raise SystemExit(code)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    return err[-1]
+
+
+def test_every_bad_input_is_one_line_with_exit_2(files, capsys):
+    a1, a2 = files["a1"], files["a2"]
+    expected = {
+        (a1, a2): f"uniformgap audit: error: networks must have the same input dimension, got d=1 ({a1}) and d=2 ({a2})",
+        (a1, files["wide"]): f"uniformgap audit: error: {files['wide']}: output dimension must be 1, got 2",
+        (a1, files["tanh"]): (
+            f"uniformgap audit: error: {files['tanh']}: the nn.Sequential must alternate Linear and ReLU, "
+            "starting and ending with Linear, got [Linear, Tanh, Linear]"
+        ),
+        (a1, files["dict"]): (
+            f"uniformgap audit: error: {files['dict']}: expected a torch.save'd nn.Sequential of Linear and ReLU layers, got dict"
+        ),
+        (a1, files["junk"]): f"uniformgap audit: error: {files['junk']}: torch.load cannot read it (UnpicklingError)",
+        (a1, files["txt"]): (
+            f"uniformgap audit: error: {files['txt']}: unsupported network file '.txt' (expected .json in the "
+            "uniformgap.network format, or .pt/.pth holding a torch.save'd nn.Sequential)"
+        ),
+        (a1, a1 + ".missing.json"): f"uniformgap audit: error: network file {a1 + '.missing.json'!r} does not exist",
+    }
+    for (a, b), message in expected.items():
+        assert _error(capsys, ["audit", a, b]) == message
+    try:
+        json.loads("{not json")
+    except json.JSONDecodeError as exc:
+        bad = f"uniformgap audit: error: {files['bad']}: not valid JSON (JSONDecodeError: {exc})"
+    assert _error(capsys, ["audit", a1, files["bad"]]) == bad
+
+    domain = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
+    flags = {
+        ("--domain", "1,0"): f"argument --domain: {domain}, got '1,0'",
+        ("--domain", "0,0"): f"argument --domain: {domain}, got '0,0'",
+        ("--domain", "0,1,2"): f"argument --domain: {domain}, got '0,1,2'",
+        ("--domain", "a,b"): f"argument --domain: {domain}, got 'a,b'",
+        ("--tol", "0"): "argument --tol: must be a number > 0, got '0'",
+        ("--budget-s", "-1"): "argument --budget-s: must be a number > 0, got '-1'",
+        ("--mc-points", "0"): "argument --mc-points: must be an integer >= 1, got '0'",
+    }
+    for (flag, value), message in flags.items():
+        line = _error(capsys, ["audit", a1, a1, f"{flag}={value}"])
+        assert line == f"uniformgap audit: error: {message} (see 'uniformgap audit --help')"
+
+
+def test_api_rejects_bad_arguments():
+    f = random_net([1, 4, 1], 0)
+    cases = [
+        (lambda: audit(f, f, domain=(1.0, 1.0)), "`domain` must have finite lo < hi in every coordinate, got (1.0, 1.0) (e.g. domain=(-0.5, 0.5))"),
+        (lambda: audit(f, f, tol=-0.1), "`tol` must be a number > 0, got -0.1"),
+        (lambda: audit(f, f, budget_s=0), "`budget_s` must be a number > 0, got 0"),
+        (lambda: audit(f, f, mc_points=1.5), "`mc_points` must be an integer >= 1, got 1.5"),
+        (lambda: audit(f, "net.json"), "`g` must be a uniformgap.networks.ReLUNetwork, got str"),
+    ]
+    for call, message in cases:
+        with pytest.raises(InputError) as exc:
+            call()
+        assert str(exc.value) == message

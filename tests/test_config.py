@@ -1,0 +1,126 @@
+"""Experiment configuration: exact one-line messages, grids, overrides, presets."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from uniformgap import InputError
+from uniformgap.experiments import PRESETS, ExperimentConfig, expand_grid, load_config, plan_trials
+from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ({"student": {"width": 0}}, "config: student.width: must be an integer >= 1, got 0"),
+        (
+            {"student": {"widht": 3}},
+            "config: unknown key 'student.widht' (allowed: depth, width, lr, lr_final, epochs, batch_size, "
+            "standardize, dtype)",
+        ),
+        ({"target": {"kind": "mlp"}}, "config: target.kind: must be one of 'teacher', 'sine', 'hat', 'file', got 'mlp'"),
+        ({"target": {"kind": "teacher", "n": 0}}, "config: target.n: must be an integer >= 1, got 0"),
+        (
+            {"student": {"batch_size": 2.5}},
+            "config: student.batch_size: must be an integer >= 1 (absolute) or a fraction in (0, 1) of m, got 2.5",
+        ),
+        ({"n_samples": [10, 0]}, "config: n_samples[1]: must be an integer >= 1, got 0"),
+        ({"learner": "sgd"}, "config: learner: must be one of 'gd', 'grid' or 'poly', got 'sgd'"),
+        ({"student": {"lr": "fast"}}, "config: student.lr: must be a number, got 'fast'"),
+        ({"student": {"width": True}}, "config: student.width: must be an integer, got True"),
+        ({"execution": {"gpus_per_trial": -1}}, "config: execution.gpus_per_trial: must be a number >= 0 or 'auto', got -1"),
+        ({"grid": {"student.width": [32, 0]}}, "config: grid.student.width[1]: must be an integer >= 1, got 0"),
+        ({"grid": {"student.width": []}}, "config: grid.student.width: must be a non-empty list of values, got []"),
+        (
+            {"grid": {"student.wdth": [1]}},
+            "config: grid: unknown key 'student.wdth' (allowed: depth, width, lr, lr_final, epochs, batch_size, "
+            "standardize, dtype)",
+        ),
+    ],
+)
+def test_bad_values_give_one_exact_line(raw, message):
+    with pytest.raises(InputError) as exc:
+        load_config(raw)
+    assert str(exc.value) == message
+
+
+def test_unknown_top_level_key_lists_allowed_keys():
+    with pytest.raises(InputError) as exc:
+        load_config({"epochs": 3})
+    assert str(exc.value).startswith("config: unknown key 'epochs' (allowed: name, seed, learner, target,")
+
+
+def test_bad_source_and_bad_set():
+    with pytest.raises(InputError, match=r"^`config` must be a preset \(quick, paper-1d, paper-3d, sine-1d\)"):
+        load_config("quik")
+    with pytest.raises(InputError) as exc:
+        load_config("/nonexistent/x.yaml")
+    assert str(exc.value) == "config file '/nonexistent/x.yaml' does not exist"
+    with pytest.raises(InputError) as exc:
+        load_config("quick", ["student.width"])
+    assert str(exc.value) == (
+        "`--set` must be KEY=VALUE with a dotted key (e.g. --set student.width=64), got 'student.width'"
+    )
+
+
+def test_set_overrides_are_yaml_values_and_reach_the_grid():
+    c = load_config("quick", ["student.lr=3.0e-3", "n_samples=[5, 50]", "grid.student.width=[8, 16, 24]", "domain=unit"])
+    assert c.student.lr == 3e-3 and c.n_samples == [5, 50] and c.bounds == (0.0, 1.0)
+    assert [v.config.student.width for v in expand_grid(c)] == [8, 16, 24]
+
+
+def test_grid_expansion_is_the_cartesian_product_in_file_order():
+    c = load_config({"grid": {"student.width": [8, 16], "student.batch_size": [0.5, 100]}})
+    variants = expand_grid(c)
+    assert [v.config_id for v in variants] == [
+        "gd/width=8/batch_size=0.5", "gd/width=8/batch_size=100",
+        "gd/width=16/batch_size=0.5", "gd/width=16/batch_size=100",
+    ]
+    for v in variants:  # values substituted into the resolved configs, grid emptied
+        assert (v.config.student.width, v.config.student.batch_size) == tuple(v.swept.values())
+        assert v.config.grid == {}
+
+
+def test_grid_over_learner_drops_axes_a_baseline_ignores():
+    c = load_config({"grid": {"learner": ["gd", "poly"], "student.width": [8, 16]}})
+    ids = [v.config_id for v in expand_grid(c)]
+    assert ids == ["gd/width=8", "gd/width=16", "poly"]
+
+
+def test_resolved_config_round_trips_through_yaml():
+    c = load_config("paper-1d")
+    again = ExperimentConfig.model_validate(yaml.safe_load(c.to_yaml()))
+    assert again == c
+    hat = load_config({"target": {"kind": "hat"}})
+    assert math.isinf(ExperimentConfig.model_validate(yaml.safe_load(hat.to_yaml())).target.q)
+
+
+def test_presets_plan_the_documented_grids():
+    sizes = {}
+    for name in PRESETS:
+        c = load_config(name)
+        sizes[name] = (len(expand_grid(c)), c.n_samples, c.seeds)
+    # paper: widths {32, 512, 2048} x batch sizes {0.2m, 0.02m, 100}
+    assert sizes["paper-1d"] == (9, [100, 1000, 10000, 100000], [0, 1, 2])
+    assert sizes["paper-3d"][0] == 9 and load_config("paper-3d").target.d == 3
+    quick = load_config("quick")
+    assert quick.target.d == 1 and quick.target.n >= 8 and len(quick.seeds) == 3
+    assert len(expand_grid(quick)) == 2 and len(quick.n_samples) >= 3
+    trials = plan_trials(load_config("paper-1d"))
+    # 9 variants x 4 sizes x 4 teacher chunks of 10; every (teacher, seed) once per (variant, m)
+    assert len(trials) == 144
+    assert sum(len(t.members) for t in trials) == 9 * 4 * 40 * 3
+
+
+def test_batch_size_fraction_and_checkpoints():
+    assert [absolute_batch_size(0.02, m) for m in (10, 101, 1000)] == [1, 3, 20]  # ⌈0.2⌉, ⌈2.02⌉, ⌈20⌉
+    assert absolute_batch_size(100, 50) == 50  # never more than m
+    assert checkpoint_epochs(load_config("paper-1d")) == (1000, 2000, 3000, 4000, 5000)
+    c = load_config({"student": {"epochs": 10}, "evaluation": {"checkpoints": [10, 0, 5]}})
+    assert checkpoint_epochs(c) == (0, 5, 10)
+    with pytest.raises(InputError) as exc:
+        checkpoint_epochs(load_config({"student": {"epochs": 10}, "evaluation": {"checkpoints": [20]}}))
+    assert str(exc.value) == "config: evaluation.checkpoints: epochs must be <= student.epochs = 10, got [20]"

@@ -1,0 +1,45 @@
+"""The examples run end to end (bounds → experiment → analysis) in their tiny configuration.
+
+They run in-process (runpy, as ``__main__``) to spare two interpreter start-ups; each
+example only uses the public API and the in-process executor.
+"""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(name: str, out: Path, capsys, monkeypatch) -> str:
+    monkeypatch.setenv("UNIFORMGAP_TINY", "1")
+    monkeypatch.setattr(sys, "argv", [name, "--out", str(out)])
+    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    return capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_minimax_quick_example(tmp_path, capsys, monkeypatch):
+    out = run_example("01_minimax_quick.py", tmp_path / "quick", capsys, monkeypatch)
+    lines = out.splitlines()
+    assert sum(line.startswith("bounds: eps=") for line in lines) == 3
+    n_rows = len(pd.read_parquet(tmp_path / "quick" / "results.parquet"))
+    assert f"experiment: complete, {n_rows} rows in {tmp_path / 'quick'}" in lines
+    assert sum(line.startswith("analysis: m=100 ") for line in lines) == 3
+    assert sum("fitted slope" in line for line in lines) == 3
+    assert lines[-1] == f"report: {tmp_path / 'quick' / 'report.html'}"
+    assert (tmp_path / "quick" / "report.html").stat().st_size > 20_000
+
+
+@pytest.mark.slow
+def test_sine_figure1_example(tmp_path, capsys, monkeypatch):
+    out = run_example("02_sine_figure1.py", tmp_path / "sine", capsys, monkeypatch)
+    assert out.startswith("sine, m=200: L2 error ")
+    fig = tmp_path / "sine" / "figures" / "fig1_sine.png"
+    assert f"figure 1: {fig} (largest error at x = " in out
+    assert fig.stat().st_size > 10_000 and fig.with_suffix(".pdf").stat().st_size > 2_000
