@@ -20,8 +20,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The main job: the `quick` student-teacher preset (~1-3 min on 2 cores), its minimax
+# analysis and a self-contained HTML report. Each call writes a new runs/quick-<time>/;
+# an interrupted run continues with `.venv/bin/uniformgap run --resume <that dir>`.
 run: install
-	$(BIN)/uniformgap showcase
+	@dir=runs/quick-$$(date +%Y%m%d-%H%M%S); \
+	$(BIN)/uniformgap run quick --out $$dir && \
+	$(BIN)/uniformgap analyze $$dir && \
+	$(BIN)/uniformgap report $$dir >/dev/null && \
+	echo "" && echo "results: $$dir/results.parquet (and .csv)" && \
+	echo "report:  $$dir/report.html"
 
 test: install
 	$(BIN)/python -m pytest

@@ -17,6 +17,7 @@ measured with ``resource.getrusage`` in a fresh subprocess (so nothing else is c
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import math
 import resource
@@ -94,8 +95,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=None, help="interleaved repeats, median (default 3; quick 1)")
     ap.add_argument("--rss-points", type=int, default=None, help="points of the peak-RSS run (default 2^24; quick 2^22)")
     ap.add_argument("--rss-K", type=int, default=None, help="students in the peak-RSS run (default 4; quick 1)")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads (default 1: on a shared machine OpenMP threads spin)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count(),
+                    help="torch CPU threads (default: all cores; use 1 on a machine shared with other jobs, where OpenMP threads spin)")
     ap.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)

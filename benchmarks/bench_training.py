@@ -13,6 +13,7 @@ depend on K, so it is measured on at most --base-models models of the same data.
 from __future__ import annotations
 
 import argparse
+import os
 import math
 import statistics
 import sys
@@ -95,8 +96,8 @@ def main(argv=None) -> int:
     ap.add_argument("--depth", type=int, default=5)
     ap.add_argument("--no-large", action="store_true", help="skip the d=3, m=1e4, K=40 case")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch CPU threads for both (default 1: on a shared machine OpenMP threads spin)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count(),
+                    help="torch CPU threads for both (default: all cores; use 1 on a machine shared with other jobs, where OpenMP threads spin)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     epochs = args.epochs or (2 if args.quick else 10)

@@ -120,10 +120,10 @@ def test_bad_inputs_are_one_line_errors():
     assert str(exc.value) == "`f` must have input dimension 1, got 2 (use sup_error_bracket for d >= 2)"
     with pytest.raises(InputError) as exc:
         sup_error_exact_1d(abs_net(), zero_net(), domain=(0.5, -0.5))
-    assert str(exc.value) == "`domain` must have finite lo < hi, got (0.5, -0.5) (e.g. domain=(-0.5, 0.5))"
+    assert str(exc.value) == "`domain` must be a pair (lo, hi) of finite numbers with lo < hi, got (0.5, -0.5) (e.g. (-0.5, 0.5))"
     with pytest.raises(InputError) as exc:
         sup_error_exact_1d(abs_net(), zero_net(), domain=(0.0, 0.0))
-    assert str(exc.value) == "`domain` must have finite lo < hi, got (0.0, 0.0) (e.g. domain=(-0.5, 0.5))"
+    assert str(exc.value) == "`domain` must be a pair (lo, hi) of finite numbers with lo < hi, got (0.0, 0.0) (e.g. (-0.5, 0.5))"
     with pytest.raises(InputError) as exc:
         sup_error_exact_1d(abs_net(), PiecewiseLinear([0.0, 1.0], [0.0, 1.0]), domain=(-0.5, 0.5))
     assert str(exc.value) == (

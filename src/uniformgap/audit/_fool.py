@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from .._domain import check_domain
 from .._errors import InputError
 from ..learners import SampleLearner
 from ..theory import NetworkClass, derived_lower_error, hat_network
@@ -129,9 +130,7 @@ def fool(
     """Run the Theorem 2.2 adversary against ``learner`` with budget ``m`` (module docstring)."""
     if isinstance(m, bool) or not isinstance(m, int) or m < 1:
         raise InputError(f"`m` must be an integer >= 1, got {m!r}")
-    lo, hi = domain
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(f"`domain` must be (lo, hi) with lo < hi, got {domain!r}")
+    lo, hi = check_domain(domain)
     cls = NetworkClass.create(d, L, c=c)  # H^∞_{(d,3d,…,3d,1),c}
     generator = torch.Generator().manual_seed(seed)
 

@@ -5,23 +5,11 @@ Thin over :func:`uniformgap.audit.audit` (exact in 1-D, a certified bracket for 
 
 from __future__ import annotations
 
-import argparse
-import math
 
 from ..audit import audit, load_model
+from ._parser import domain as domain_arg
 from ._parser import positive_int, print_json, real
 
-_DOMAIN_HELP = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
-
-
-def _domain(text: str) -> tuple[float, float]:
-    try:
-        lo, hi = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{_DOMAIN_HELP}, got {text!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise argparse.ArgumentTypeError(f"{_DOMAIN_HELP}, got {text!r}")
-    return lo, hi
 
 
 def register(sub) -> None:
@@ -39,7 +27,7 @@ def register(sub) -> None:
     p.add_argument("network_a", metavar="A", help="first network (.json, .pt or .pth)")
     p.add_argument("network_b", metavar="B", help="second network (.json, .pt or .pth)")
     p.add_argument(
-        "--domain", type=_domain, default=(-0.5, 0.5), metavar="LO,HI",
+        "--domain", type=domain_arg, default=(-0.5, 0.5), metavar="LO,HI",
         help="the cube [LO,HI]^d (default -0.5,0.5)",
     )
     p.add_argument("--tol", type=real(0, strict=True), default=0.01, help="target relative gap of the bracket (default 0.01)")

@@ -254,7 +254,7 @@ def _run_sweep(args) -> int:
         else:
             print(f"  {f['d']:>5} {f['L']:>5} {f['n_params']:>10} {f['lower_log10_samples']:>9.2f}")
     if args.table:
-        print(f"\nlog10 m per cell (paper = Theorem 1.1; derived = THEORY.md §4/§5):")
+        print("\nlog10 m per cell (paper = Theorem 1.1; derived = THEORY.md §4/§5):")
         print(f"  {'d':>5} {'L':>5} {'W':>10} {'paper lo':>9} {'derived lo':>10} {'optimised':>10} {'derived up':>10}")
         for row in sweep.rows:
             cells = [row[k] for k in ("paper_lower_log10_samples", "derived_lower_log10_samples",

@@ -12,16 +12,23 @@ import argparse
 import math
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .._atomic import write_atomic
 from .._errors import InputError
 from ..learners import GridInterpolationLearner, error_bound, n_per_axis
 from ..networks import ReLUNetwork, save_network
-from ..theory import HatNetwork, NetworkClass, hat_network, lipschitz_bound, validate_hat_args
+from ..theory import (
+    HatNetwork,
+    NetworkClass,
+    hat_network,
+    lipschitz_bound,
+    validate_hat_args,
+)
+from ._parser import domain as domain_arg
 from ._parser import number_list, positive_int, print_json, real
 
 _CLI_NAMES = {
@@ -55,8 +62,8 @@ def register(sub) -> None:
     h.add_argument("--style", choices=("derived", "paper"), default="derived",
                    help="'derived' (|z| form, lambda = gamma_q/max(M, M_*)) or 'paper' (t-based, q = inf, "
                    "lambda = gamma/(2M), [0,1]^d only)")
-    h.add_argument("--domain", type=number_list(float), default=[0.0, 1.0], metavar="LO,HI",
-                   help="the cube [LO,HI]^d containing y (default 0,1; experiments: --domain=-0.5,0.5)")
+    h.add_argument("--domain", type=domain_arg, default=(0.0, 1.0), metavar="LO,HI",
+                   help="the cube [LO,HI]^d containing y (default 0,1; experiments: --domain -0.5,0.5)")
     h.add_argument("--export", metavar="FILE.json", help="write the network in the JSON network format")
     h.add_argument("--plot", metavar="FILE.png|pdf",
                    help="plot it (1-D curve, 2-D heat map, slice through y for d > 2)")
@@ -73,7 +80,7 @@ def register(sub) -> None:
     _class_args(i, coef_required=False)
     i.add_argument("--samples", type=positive_int(1), required=True, metavar="m", help="sample budget m")
     i.add_argument("--seed", type=int, default=0, help="seed of the random target network (default 0)")
-    i.add_argument("--domain", type=number_list(float), default=[0.0, 1.0], metavar="LO,HI",
+    i.add_argument("--domain", type=domain_arg, default=(0.0, 1.0), metavar="LO,HI",
                    help="the cube [LO,HI]^d (default 0,1)")
     i.add_argument("--test-points", type=positive_int(1), default=1 << 20, metavar="N",
                    help="points for the sup error: a dense grid of about N/2 plus random points (default 2^20)")
@@ -98,11 +105,6 @@ def _network_class(args: argparse.Namespace, q: float) -> NetworkClass:
     return NetworkClass.create(args.dim, args.depth, width, args.coef_bound, q)
 
 
-def _domain(values: list[float]) -> tuple[float, float]:
-    if len(values) != 2 or not values[0] < values[1]:
-        shown = ",".join(f"{v:g}" for v in values)
-        raise InputError(f"`--domain` must be two numbers LO,HI with LO < HI, got {shown} (e.g. --domain=-0.5,0.5)")
-    return float(values[0]), float(values[1])
 
 
 def _check_suffix(path: str | None, flag: str, suffixes: tuple[str, ...]) -> None:
@@ -120,7 +122,7 @@ def run_hat(args: argparse.Namespace) -> int:
     _check_suffix(args.export, "--export", (".json",))
     _check_suffix(args.plot, "--plot", _PLOT_SUFFIXES)
     cls = _network_class(args, args.reg)
-    domain = _domain(args.domain)
+    domain = args.domain
     M, y, domain = validate_hat_args(cls, args.scale, args.center, style=args.style, domain=domain, names=_CLI_NAMES)
     net = hat_network(cls, M, y, style=args.style, domain=domain)
     if args.export:
@@ -214,19 +216,10 @@ def plot_hat(net: HatNetwork, path: str | os.PathLike, *, resolution: int = 301)
 def _save_figure(fig: Any, path: str | os.PathLike) -> Path:
     import matplotlib.pyplot as plt
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
     try:
-        fig.savefig(tmp, bbox_inches="tight", dpi=150)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, bbox_inches="tight", dpi=150))
     finally:
         plt.close(fig)
-    return path
 
 
 # -- construct interpolate ------------------------------------------------------------------
@@ -272,7 +265,7 @@ def _pow10(log10: float) -> float:
 
 def run_interpolate(args: argparse.Namespace) -> int:
     cls = _network_class(args, math.inf)
-    domain = _domain(args.domain)
+    domain = args.domain
     side = domain[1] - domain[0]
     target = random_network(cls, args.seed)
     learner = GridInterpolationLearner()

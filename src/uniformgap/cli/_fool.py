@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+from ._parser import domain as domain_arg
 from ._parser import positive_int, print_json, real
 
 _LEARNERS = ("gd", "grid", "poly")
@@ -31,7 +30,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=positive_int(0), default=0, help="the learner's seed (default 0)")
     p.add_argument("--epochs", type=positive_int(1), default=1000,
                    help="gd only: training epochs (default 1000; the paper uses 5000)")
-    p.add_argument("--domain", default="-0.5,0.5", metavar="LO,HI", help="the cube [LO,HI]^d (default -0.5,0.5)")
+    p.add_argument("--domain", type=domain_arg, default=(-0.5, 0.5), metavar="LO,HI", help="the cube [LO,HI]^d (default -0.5,0.5)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_run)
 
@@ -46,24 +45,13 @@ def _learner(name: str, epochs: int):
     return PolynomialLeastSquares()
 
 
-def _domain(text: str) -> tuple[float, float]:
-    from .._errors import InputError
-
-    try:
-        lo, hi = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError(f"`--domain` must be LO,HI with LO < HI (e.g. --domain -0.5,0.5), got {text!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(f"`--domain` must be LO,HI with LO < HI (e.g. --domain -0.5,0.5), got {text!r}")
-    return lo, hi
-
 
 def _run(args) -> int:
     from ..audit import fool
 
     result = fool(
         _learner(args.learner, args.epochs), args.samples, d=args.dim, L=args.depth, c=args.coef_bound,
-        domain=_domain(args.domain), seed=args.seed,
+        domain=args.domain, seed=args.seed,
     )
     if args.json:
         print_json(result.to_dict())

@@ -82,6 +82,18 @@ def number_list(kind: type = float):
     return parse
 
 
+def domain(text: str) -> tuple[float, float]:
+    """'LO,HI' → (LO, HI) with finite LO < HI: the cube [LO,HI]^d."""
+    allowed = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
+    try:
+        lo, hi = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}")
+    return lo, hi
+
+
 def int_range(text: str) -> list[int]:
     """'1:30' → [1, ..., 30] (inclusive); '3,5,8' → [3, 5, 8]."""
     try:

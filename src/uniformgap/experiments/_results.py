@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
+from .._atomic import write_atomic
 from .._errors import InputError
 
 # Columns in table order; swept key paths (e.g. "student.batch_size") follow LEAD.
@@ -33,20 +32,6 @@ END = ["wall_time_s", "diverged"]
 INT_COLUMNS = ["n_samples", "teacher", "seed", "student.width", "student.depth", "batch_size", "epoch"]
 
 
-# -- atomic writes -----------------------------------------------------------------------------
-def write_atomic(path: Path, write: Callable[[str], Any]) -> Path:
-    """Call ``write(tmp_path)`` and move the result to ``path`` (a crash leaves the old file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_text_atomic(path: Path, text: str) -> Path:

@@ -33,9 +33,10 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .._atomic import write_atomic
 from .._errors import InputError
 from ._config import ExperimentConfig
-from ._results import read_trial_rows, rows_frame, write_atomic, write_json_atomic
+from ._results import read_trial_rows, rows_frame, write_json_atomic
 from ._targets import Target, load_targets
 
 MC_NAMES = ("l1", "l2", "linf")
@@ -178,7 +179,8 @@ def run_trial(spec: TrialSpec, run_dir: str | Path, *, report: Report | None = N
             _run_baseline_trial(spec, config, targets, tdir, report)
     except BaseException as exc:
         if not isinstance(exc, (KeyboardInterrupt, SystemExit)):  # interrupted, not failed
-            write_atomic(tdir / "error.txt", lambda tmp: Path(tmp).write_text(f"{type(exc).__name__}: {exc}\n"))
+            message = f"{type(exc).__name__}: {exc}\n"
+            write_atomic(tdir / "error.txt", lambda tmp: Path(tmp).write_text(message))
         raise
     finally:
         torch.set_num_threads(threads)

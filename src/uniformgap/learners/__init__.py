@@ -6,6 +6,9 @@ from ._base import Oracle as Oracle
 from ._base import Predictor as Predictor
 from ._base import SampleBudgetExceeded as SampleBudgetExceeded
 from ._base import SampleLearner as SampleLearner
+from ._gradient import EnsembleTrainer as EnsembleTrainer
+from ._gradient import GradientConfig as GradientConfig
+from ._gradient import GradientLearner as GradientLearner
 from ._interpolation import GridInterpolationLearner as GridInterpolationLearner
 from ._interpolation import PiecewiseConstant as PiecewiseConstant
 from ._interpolation import cell_centres as cell_centres
@@ -13,6 +16,3 @@ from ._interpolation import error_bound as error_bound
 from ._interpolation import n_per_axis as n_per_axis
 from ._polynomial import LegendreExpansion as LegendreExpansion
 from ._polynomial import PolynomialLeastSquares as PolynomialLeastSquares
-from ._gradient import EnsembleTrainer as EnsembleTrainer
-from ._gradient import GradientConfig as GradientConfig
-from ._gradient import GradientLearner as GradientLearner

@@ -13,13 +13,13 @@ point values u(x_1), ..., u(x_m); it may choose each query after seeing earlier 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import torch
 from torch import Tensor
 
+from .._domain import check_domain
 from .._errors import InputError
 
 Oracle = Callable[[Tensor], Tensor]  # (n, d) float64 points -> (n,) values
@@ -71,15 +71,7 @@ def check_learn_args(m: object, d: object, domain: object, seed: object) -> tupl
         raise InputError(f"`m` must be an integer >= 1 (number of samples), got {m!r}")
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise InputError(f"`d` must be an integer >= 1, got {d!r}")
-    try:
-        lo, hi = (float(v) for v in domain)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        lo = hi = math.nan
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(
-            f"`domain` must be a pair (lo, hi) of finite numbers with lo < hi, got {domain!r} "
-            "(e.g. (-0.5, 0.5))"
-        )
+    lo, hi = check_domain(domain)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise InputError(f"`seed` must be an integer, got {seed!r}")
     return m, d, lo, hi

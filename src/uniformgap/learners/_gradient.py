@@ -47,6 +47,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from .._domain import check_domain
 from .._errors import InputError
 from ..networks import ReLUNetwork, StackedReLU
 from ._base import check_learn_args, generator, query
@@ -101,16 +102,6 @@ class GradientConfig:
         return (d, *([self.width] * (self.depth - 1)), 1)
 
 
-def _check_domain(domain: tuple[float, float]) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in domain)
-    except (TypeError, ValueError):
-        lo = hi = math.nan
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(
-            f"`domain` must be a pair (lo, hi) of finite numbers with lo < hi, got {domain!r} (e.g. (-0.5, 0.5))"
-        )
-    return lo, hi
 
 
 def init_student(arch: Sequence[int], generator: torch.Generator, dtype: torch.dtype) -> list[tuple[Tensor, Tensor]]:
@@ -162,7 +153,7 @@ class EnsembleTrainer:
         if len(seeds) != K:
             raise InputError(f"`seeds` must hold one seed per model (K={K}), got {len(seeds)}")
         self.config = config
-        self.domain = _check_domain(domain)
+        self.domain = check_domain(domain)
         self.device = torch.device(device)
         self.dtype = _DTYPES[config.dtype]
         self.seeds = seeds

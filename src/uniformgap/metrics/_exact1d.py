@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._domain import check_domain
 from .._errors import InputError
 from ..networks import ReLUNetwork
 from ._supcore import Layers, forward64, layers64
@@ -66,14 +67,6 @@ class PiecewiseLinear:
         return self.knots[(self.knots > lo) & (self.knots < hi)]
 
 
-def _interval(domain) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in domain)
-    except (TypeError, ValueError):
-        raise InputError(f"`domain` must be a pair (lo, hi) of numbers, got {domain!r} (e.g. domain=(-0.5, 0.5))") from None
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise InputError(f"`domain` must have finite lo < hi, got ({lo!r}, {hi!r}) (e.g. domain=(-0.5, 0.5))")
-    return lo, hi
 
 
 def _knots(layers: Layers, lo: float, hi: float) -> np.ndarray:
@@ -104,7 +97,7 @@ def breakpoints_1d(net: ReLUNetwork, domain=(-0.5, 0.5)) -> np.ndarray:
     off; R(Φ) is affine between consecutive knots (a knot can be a removable one where
     the switch does not change the output's slope).
     """
-    lo, hi = _interval(domain)
+    lo, hi = check_domain(domain)
     layers = layers64(net, "net")
     if layers[0][0].shape[1] != 1:
         raise InputError(f"`net` must have input dimension 1, got {layers[0][0].shape[1]} (use sup_error_bracket for d >= 2)")
@@ -135,7 +128,7 @@ def sup_error_exact_1d(f, g, domain=(-0.5, 0.5)) -> SupResult:
     the argmax; ties are broken towards the smallest x.
     """
     t0 = time.perf_counter()
-    lo, hi = _interval(domain)
+    lo, hi = check_domain(domain)
     f_eval, f_knots = _as_cpwl(f, "f", lo, hi)
     if g is None:
         g_eval, g_knots = (lambda x: np.zeros(x.shape[0])), np.empty(0)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from .._domain import check_domain
 from .._errors import InputError
 
 # points per torch.rand call: fixed, so the point sequence does not depend on chunk_size
@@ -142,14 +143,7 @@ def mc_errors(
     _check_int("d", d)
     _check_int("n_points", n_points)
     _check_int("chunk_size", chunk_size)
-    try:
-        lo, hi = (float(v) for v in domain)
-    except (TypeError, ValueError):
-        lo = hi = math.nan
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise InputError(
-            f"`domain` must be a pair (lo, hi) of finite numbers with lo < hi, got {domain!r} (e.g. (-0.5, 0.5))"
-        )
+    lo, hi = check_domain(domain)
     if isinstance(metrics, str):
         metrics = (metrics,)
     unknown = [name for name in metrics if name not in MC_METRICS]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..networks import ReLUNetwork
 from ._bracket import linf_bracket
 from ._exact1d import linf_exact
 

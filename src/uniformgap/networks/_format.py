@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .._atomic import write_text_atomic
 from .._errors import InputError
 from ._relu import ReLUNetwork
 
@@ -80,18 +80,7 @@ def network_from_dict(
 
 def save_network(net: ReLUNetwork, path: str | os.PathLike, **metadata: Any) -> Path:
     """Write ``net`` as JSON atomically (a crash never leaves a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(network_to_dict(net, **metadata))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text_atomic(path, json.dumps(network_to_dict(net, **metadata)))
 
 
 def load_network(

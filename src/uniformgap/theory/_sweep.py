@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .._atomic import write_atomic
 from .._errors import InputError
 from ._bounds import (
     INF,
@@ -379,14 +379,7 @@ def plot_bounds_sweep(sweep: BoundsSweep, path: str | os.PathLike, *, threshold_
         ax.set_ylabel("depth L (affine layers)")
     fig.suptitle(f"width {width}, c = {sweep.c:g}, q = {sweep.q:g}, p = {sweep.p:g}, c0 = {sweep.c0:g}", fontsize=10)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, format=path.suffix[1:].lower(), dpi=120)
-        os.replace(tmp, path)
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:].lower(), dpi=120))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
