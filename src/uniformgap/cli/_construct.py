@@ -20,7 +20,7 @@ import torch
 from .._atomic import write_atomic
 from .._errors import InputError
 from ..learners import GridInterpolationLearner, error_bound, n_per_axis
-from ..networks import ReLUNetwork, save_network
+from ..networks import ReLUNetwork, random_network, save_network
 from ..theory import (
     HatNetwork,
     NetworkClass,
@@ -223,17 +223,6 @@ def _save_figure(fig: Any, path: str | os.PathLike) -> Path:
 
 
 # -- construct interpolate ------------------------------------------------------------------
-def random_network(cls: NetworkClass, seed: int) -> ReLUNetwork:
-    """A random member of H^∞_{a,c}: every coefficient i.i.d. U(−c, c) from ``seed``."""
-    gen = torch.Generator().manual_seed(seed)
-    a = cls.architecture
-
-    def uniform(*shape: int) -> torch.Tensor:
-        return cls.c * (2.0 * torch.rand(*shape, generator=gen, dtype=torch.float64) - 1.0)
-
-    return ReLUNetwork([(uniform(a[i + 1], a[i]), uniform(a[i + 1])) for i in range(len(a) - 1)])
-
-
 def sup_test_points(d: int, domain: tuple[float, float], n_points: int, seed: int) -> torch.Tensor:
     """A dense grid (G^d ≈ n/2 points, endpoints included) plus uniform random points; (n', d)."""
     lo, hi = domain
@@ -267,7 +256,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     cls = _network_class(args, math.inf)
     domain = args.domain
     side = domain[1] - domain[0]
-    target = random_network(cls, args.seed)
+    target = random_network(cls.architecture, cls.c, seed=args.seed)  # a member of H^∞_{a,c}
     learner = GridInterpolationLearner()
     with torch.no_grad():
         predictor = learner.learn(lambda x: target(x)[:, 0], args.samples, d=cls.d, domain=domain, seed=args.seed)

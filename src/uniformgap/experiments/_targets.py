@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 
 from .._errors import InputError
-from ..networks import ReLUNetwork, load_network, save_network
+from ..networks import ReLUNetwork, load_network, random_network, save_network
 from ._config import ExperimentConfig, FileTarget, HatTarget, SineTarget, TeacherTarget
 
 
@@ -48,14 +48,7 @@ class Target:
 
 def random_teacher(d: int, depth: int, width: int, a: float, seed: int) -> ReLUNetwork:
     """A teacher with architecture (d, width × (depth-1), 1), coefficients i.i.d. U(-a, a)."""
-    g = torch.Generator().manual_seed(seed)
-    arch = [d] + [width] * (depth - 1) + [1]
-    layers = []
-    for n_in, n_out in zip(arch[:-1], arch[1:]):
-        A = (2 * torch.rand((n_out, n_in), generator=g, dtype=torch.float64) - 1) * a
-        b = (2 * torch.rand((n_out,), generator=g, dtype=torch.float64) - 1) * a
-        layers.append((A, b))
-    return ReLUNetwork(layers)
+    return random_network((d, *([width] * (depth - 1)), 1), a, seed=seed)
 
 
 def sine(x: Tensor) -> Tensor:
