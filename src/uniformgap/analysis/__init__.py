@@ -1,6 +1,7 @@
 """Analysis of a run: the minimax estimator (arXiv:2205.13531, eq. 5) with honest
-selection, bootstrap intervals, rate fits against the theory, the paper's figures and a
-self-contained HTML report.
+selection, bootstrap intervals, rate fits against the theory, the Monte-Carlo L∞ against
+the exact/certified sup (how much the sampled max underestimated), the paper's figures
+and a self-contained HTML report.
 """
 
 from ._analysis import Analysis as Analysis
@@ -18,6 +19,7 @@ from ._figures import FigureFile as FigureFile
 from ._figures import figure_worst_case_line as figure_worst_case_line
 from ._figureset import FigureSet as FigureSet
 from ._figureset import make_figures as make_figures
+from ._hat_figure import plot_hat as plot_hat
 from ._rates import RateFit as RateFit
 from ._rates import fit_power_law as fit_power_law
 from ._rates import fit_rate as fit_rate
@@ -28,6 +30,8 @@ from ._report import write_report as write_report
 from ._synthetic import write_synthetic_run as write_synthetic_run
 from ._table import RunData as RunData
 from ._table import load_results as load_results
+from ._underestimate import Underestimate as Underestimate
+from ._underestimate import mc_underestimate as mc_underestimate
 
 __all__ = [
     "Analysis",
@@ -35,10 +39,12 @@ __all__ = [
     "Estimate",
     "FigureFile",
     "FigureSet",
+    "plot_hat",
     "MinimaxEntry",
     "RateFit",
     "RunContext",
     "RunData",
+    "Underestimate",
     "analyze",
     "build_cubes",
     "figure_worst_case_line",
@@ -46,6 +52,7 @@ __all__ = [
     "fit_rate",
     "load_results",
     "make_figures",
+    "mc_underestimate",
     "minimax",
     "percentile_interval",
     "render_html",

@@ -1,7 +1,14 @@
 """``analyze(run_dir)``: eq. (5) with bootstrap intervals, rate fits and the theory.
 
 Puts _table (load), _estimator (eq. 5 + selection), _bootstrap (intervals) and _rates
-(fits) together; the figures and the report read the :class:`Analysis` it returns.
+(fits) together, and _underestimate (the Monte-Carlo L∞ vs the exact/certified sup);
+the figures and the report read the :class:`Analysis` it returns.
+
+Sup metrics (``linf_exact``, ``linf_lower``, ``linf_upper``; issue 5) are analysed by
+default when the table has them. They have no validation twin: under validation
+selection their checkpoints and configurations are chosen by ``val_linf`` (the
+Monte-Carlo L∞ on the validation sample) — a proxy, said in the notes; ``selection="test"``
+chooses on the sup metric itself.
 """
 
 from __future__ import annotations
@@ -18,9 +25,17 @@ from tqdm.auto import tqdm
 from .._errors import InputError
 from ._bootstrap import bootstrap_cube, percentile_interval, resample_indices
 from ._context import RunContext, run_context
-from ._estimator import KINDS, Cube, Selection, build_cubes, check_selection, estimate_cube
+from ._estimator import (
+    KINDS,
+    Cube,
+    Selection,
+    build_cubes,
+    check_selection,
+    estimate_cube,
+)
 from ._rates import RateFit, fit_rate
-from ._table import RunData, load_results, metric_p, resolve_metrics
+from ._table import SUP_METRICS, RunData, load_results, metric_p, resolve_metrics
+from ._underestimate import Underestimate, mc_underestimate
 
 
 @dataclass(frozen=True)
@@ -28,7 +43,7 @@ class AnalysisConfig:
     """How to analyse a run (validated on construction)."""
 
     selection: Selection = "validation"  # honest by default: the test metric is only reported
-    metrics: tuple[str, ...] | None = None  # None: l1, l2, linf (those in the table)
+    metrics: tuple[str, ...] | None = None  # None: l1, l2, linf + linf_exact/_lower/_upper (those in the table)
     n_bootstrap: int = 1000  # percentile-interval endpoints settle to ~1% at 1000 replicates
     seed: int = 0  # seeds the bootstrap generator: same seed, same intervals
     level: float = 0.95  # the conventional two-sided confidence level
@@ -79,6 +94,7 @@ class Analysis:
     notes: tuple[str, ...]
     cubes: dict[str, dict[int, Cube]] = field(repr=False)  # metric -> m -> cube
     replicates: dict[tuple[str, str], np.ndarray] = field(repr=False)  # (metric, kind) -> (B, n_m)
+    underestimate: tuple[Underestimate, ...] = ()  # linf vs linf_exact / linf_lower, per m
 
     @property
     def selection(self) -> str:
@@ -140,6 +156,7 @@ class Analysis:
                 }
                 for r in self.rates
             ],
+            "mc_underestimate": [u.to_dict() for u in self.underestimate],
         }
 
 
@@ -173,6 +190,12 @@ def analyze(run: str | Path | RunData, config: AnalysisConfig | None = None, **o
     notes = list(data.notes) + list(context.notes)
     if config.selection == "test":
         notes.insert(0, "selection 'test' is OPTIMISTIC: configurations and checkpoints chosen on the test metric (the paper's estimator)")
+    sup = [m for m in metrics if m in SUP_METRICS]
+    if sup and config.selection == "validation":
+        notes.append(
+            f"{', '.join(sup)} ha{'s' if len(sup) == 1 else 've'} no validation twin: checkpoints and "
+            "configurations are chosen by val_linf (the sampled max on the validation sample), then the sup is reported"
+        )
     table = data.table
     teachers = tuple(int(t) for t in sorted(table["teacher"].unique()))
     seeds = tuple(int(s) for s in sorted(table["seed"].unique()))
@@ -211,6 +234,7 @@ def analyze(run: str | Path | RunData, config: AnalysisConfig | None = None, **o
         values = [next(e.value for e in entries if (e.metric, e.kind, e.n_samples) == (metric, kind, m)) for m in ms]
         rates.append(fit_rate(metric, kind, ms, values, replicates[(metric, kind)], context.d, config.level))
     entries.sort(key=lambda e: (metrics.index(e.metric), KINDS.index(e.kind), e.n_samples))
+    underestimate = mc_underestimate(table, config.selection)
     return Analysis(
         run=data,
         context=context,
@@ -221,4 +245,5 @@ def analyze(run: str | Path | RunData, config: AnalysisConfig | None = None, **o
         notes=tuple(notes),
         cubes=cubes,
         replicates=replicates,
+        underestimate=underestimate,
     )

@@ -26,7 +26,9 @@ Conventions: a diverged row (``diverged`` or a NaN/inf metric) has error +∞ �
 that diverges on a teacher is bad on it — so it is never dropped and can only lose the
 min over A. A missing row (a partial run) is left out of the mean/max. Ties go to the
 first in sort order (config_id, then epoch; teacher index for the worst teacher).
-``linf`` is a sampled max, a lower estimate of the sup norm.
+``linf`` is a sampled max, a lower estimate of the sup norm. The sup metrics
+``linf_exact``, ``linf_lower``, ``linf_upper`` (issue 5) have no validation twin: under
+validation selection they are chosen by ``val_linf`` (see :func:`validation_column`).
 """
 
 from __future__ import annotations

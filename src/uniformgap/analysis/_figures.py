@@ -4,6 +4,7 @@
   (eq. 5) solid, teacher average dotted, percentile bands, least-squares fits, the theory
   rate m^(−1/d−1/p) (anchored at the smallest m: the theory fixes the exponent, not the
   constant) and the derived lower bound of THEORY.md §4 when the class is known;
+  sup metrics (linf_exact, the bracket linf_lower/linf_upper) drawn over the L∞ panel;
 - Figure 3 (Fig. 3): worst teacher vs the best student along a line (1-D: the domain;
   d > 1: the segment through the sampled point of largest error parallel to axis 1),
   training samples marked, the largest-error location highlighted;
@@ -23,10 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from ._estimator import heat_matrix
-from ._io import write_atomic
+from .._atomic import write_atomic
+from ._table import SUP_METRICS
 
-METRIC_COLOURS = {"l1": "#0072B2", "l2": "#E69F00", "linf": "#D55E00"}  # Okabe–Ito, colour-blind safe
-METRIC_LABELS = {"l1": r"$L^1$", "l2": r"$L^2$", "linf": r"$L^\infty$ (sampled)"}
+# Okabe–Ito, colour-blind safe; the sup metrics differ from the sampled L∞ in colour and marker.
+METRIC_COLOURS = {"l1": "#0072B2", "l2": "#E69F00", "linf": "#D55E00", "linf_exact": "#CC79A7",
+                  "linf_lower": "#009E73", "linf_upper": "#009E73"}
+METRIC_LABELS = {"l1": r"$L^1$", "l2": r"$L^2$", "linf": r"$L^\infty$ (sampled)", "linf_exact": r"$L^\infty$ exact sup",
+                 "linf_lower": r"$L^\infty$ certified lower", "linf_upper": r"$L^\infty$ certified upper"}
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 200,  # sharp in print, still small as base64 in the report
@@ -57,7 +62,7 @@ def _label(metric: str) -> str:
 
 
 def _colour(metric: str) -> str:
-    return METRIC_COLOURS.get(metric.split("_")[0], "#555555")
+    return METRIC_COLOURS.get(metric, METRIC_COLOURS.get(metric.split("_")[0], "#555555"))
 
 
 def save(fig, out_dir: Path, name: str, caption: str, data: dict | None = None) -> FigureFile:
@@ -96,15 +101,57 @@ def _selection_tag(analysis) -> str:
     return "selection: test (OPTIMISTIC)" if analysis.optimistic else "selection: validation"
 
 
+def _curve(analysis, metric: str, kind: str):
+    """(m, value, ci_low, ci_high, ok, entries) of one (metric, kind) curve of eq. (5)."""
+    es = [e for e in analysis.minimax if e.metric == metric and e.kind == kind]
+    m = np.array([e.n_samples for e in es], float)
+    v = np.array([e.value for e in es], float)
+    lo = np.array([e.ci_low for e in es], float)
+    hi = np.array([e.ci_high for e in es], float)
+    return m, v, lo, hi, np.isfinite(v) & (v > 0), es
+
+
+def _draw_sup(ax, analysis, overlay: list[str], kinds: tuple[str, ...]) -> dict:
+    """The sup metrics over the Monte-Carlo L∞ curves: linf_exact in its own colour with
+    triangle markers; the bracket as its two ends plus a hatched band between the
+    worst-teacher lower and upper values. Returns {metric: worst-teacher values} drawn."""
+    drawn = {}
+    for metric in overlay:
+        for kind in kinds:
+            m, v, _, _, ok, _ = _curve(analysis, metric, kind)
+            marker = {"linf_upper": "v"}.get(metric, "^") if kind == "worst" else None
+            ax.plot(m[ok], v[ok], "-" if kind == "worst" else ":", color=_colour(metric), marker=marker, ms=4, mfc="none",
+                    lw=1.1, label=f"{_label(metric)} {'worst teacher' if kind == 'worst' else 'teacher mean'}")
+            if kind == "worst":
+                drawn[metric] = v.tolist()
+    if "linf_lower" in overlay and "linf_upper" in overlay:
+        m, lo, _, _, ok_lo, _ = _curve(analysis, "linf_lower", "worst")
+        _, up, _, _, ok_up, _ = _curve(analysis, "linf_upper", "worst")
+        ok = ok_lo & ok_up
+        if ok.any():
+            ax.fill_between(m[ok], lo[ok], up[ok], facecolor="none", edgecolor=_colour("linf_lower"),
+                            hatch="///", lw=0, alpha=0.5, label="certified bracket of the sup (worst teacher)")
+    return drawn
+
+
 def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
     """Figure 2: one panel with every metric (the gap), then one panel per metric with
-    intervals, fits, the theory rate and the derived lower bound."""
+    intervals, fits, the theory rate and the derived lower bound.
+
+    Sup metrics (linf_exact, linf_lower, linf_upper) get no panel of their own when the
+    Monte-Carlo ``linf`` is shown: their worst-teacher curves (eq. 5) are drawn over it in
+    the L∞ panel and in the first panel, in a distinct colour and open markers (only the
+    worst teacher, to keep the legend short: the sup is about the worst case).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = analysis.metrics
+    sup = [mt for mt in analysis.metrics if mt in SUP_METRICS]
+    overlay = sup if "linf" in analysis.metrics else []
+    metrics = [mt for mt in analysis.metrics if mt not in overlay]
+    drawn: dict = {}
     with plt.rc_context(STYLE):
         fig, axes = _panels(plt, 1 + len(metrics), sharey=True)
         rate = {(r.metric, r.kind): r for r in analysis.rates}
@@ -113,12 +160,7 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
             for metric in shown:
                 col = _colour(metric)
                 for kind, ls in (("worst", "-"), ("average", ":")):
-                    es = [e for e in analysis.minimax if e.metric == metric and e.kind == kind]
-                    m = np.array([e.n_samples for e in es], float)
-                    v = np.array([e.value for e in es], float)
-                    lo = np.array([e.ci_low for e in es], float)
-                    hi = np.array([e.ci_high for e in es], float)
-                    ok = np.isfinite(v) & (v > 0)
+                    m, v, lo, hi, ok, es = _curve(analysis, metric, kind)
                     name = f"{_label(metric)} {'worst teacher' if kind == 'worst' else 'teacher mean'}"
                     ax.plot(m[ok], v[ok], ls, color=col, marker="o" if kind == "worst" else "s", ms=3, label=name)
                     band = ok & np.isfinite(lo) & np.isfinite(hi) & (lo > 0)
@@ -138,6 +180,8 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
                     if i > 0 and kind == "worst" and bounds:
                         bm, bv = zip(*bounds)
                         ax.plot(bm, bv, "-", color="k", lw=0.8, label="derived lower bound (class)")
+            if overlay and (i == 0 or shown == ["linf"]):
+                drawn = _draw_sup(ax, analysis, overlay, ("worst",))
             _log(ax)
             ax.set_xlabel("number of samples $m$")
             ax.set_title("all metrics" if i == 0 else _label(metrics[i - 1]))
@@ -145,11 +189,17 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
         for ax in axes[:: 2 if len(axes) == 4 else len(axes)]:
             ax.set_ylabel("error")
         fig.suptitle(f"Error vs m: min over learners of worst / mean teacher error ({_selection_tag(analysis)})")
+        sup_caption = (
+            " The exact / certified sup of |student - target| (triangles, own colour; a hatched band for "
+            "a certified bracket) is drawn over the sampled max L-infinity, which can only lie below it."
+            if overlay else ""
+        )
         return save(fig, out_dir, "fig2_error_vs_m",
                     "Figure 2. Estimated minimax error (eq. 5; worst teacher solid, teacher mean dotted) "
                     f"vs m with {analysis.config.level:.0%} bootstrap bands, log-log fits (dashed), the "
                     "theory's rate m^(-1/d-1/p) anchored at the smallest m (dash-dot) and, where the "
-                    "targets' class is known, the derived lower bound for that class (black).")
+                    "targets' class is known, the derived lower bound for that class (black)." + sup_caption,
+                    {"panels": ["all metrics"] + list(metrics), "sup_overlay": drawn})
 
 
 def figure_heat_tables(analysis, out_dir: Path) -> list[FigureFile]:

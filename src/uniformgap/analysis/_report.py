@@ -23,7 +23,7 @@ import yaml
 
 from ._analysis import Analysis, AnalysisConfig, analyze
 from ._figureset import make_figures
-from ._io import write_text_atomic
+from .._atomic import write_text_atomic
 from ._table import RunData
 
 _PACKAGES = ("uniformgap", "torch", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "pydantic", "ray")
@@ -144,6 +144,52 @@ def _rates_table(analysis: Analysis) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+SUP_TEXT = (
+    "The Monte-Carlo L<sup>&infin;</sup> error (<code>linf</code>) is the maximum of |student &minus; target| "
+    "over sampled points: a sampled max is only a <b>lower estimate</b> of the sup norm, and narrow spikes "
+    "between the points are exactly what it misses. This run also measured the sup itself: "
+    "<code>linf_exact</code> (d = 1, exact, by enumerating the breakpoints) or a certified bracket "
+    "<code>linf_lower</code> &le; sup &le; <code>linf_upper</code> (d &ge; 2). Per m, over the final "
+    "checkpoint of every non-diverged training run: how often the sampled max is below the exact "
+    "(or certified-lower) value, and the relative underestimation (sup &minus; mc)/sup; then the same "
+    "for the worst-teacher value of eq. (5). With a bracket, the true relative underestimation lies "
+    "between the value computed with the lower and with the upper end."
+)
+
+
+def _pct(x) -> str:
+    return "&ndash;" if x is None or not math.isfinite(x) else f"{100 * x:.3g}%"
+
+
+def _underestimate_table(analysis: Analysis) -> str:
+    items = analysis.underestimate
+    bracket = any(u.mean_rel_upper is not None for u in items)
+    head = ("<tr><th class=l>sup</th><th>m</th><th>runs</th><th>sampled max &lt; sup</th><th>mean rel.</th>"
+            "<th>max rel.</th><th>worst teacher: Monte Carlo</th><th>worst teacher: sup</th><th>rel.</th>"
+            + ("<th>mean rel. (upper)</th><th>max rel. (upper)</th><th>worst teacher: upper</th>"
+               "<th>rel. (upper)</th>" if bracket else "") + "</tr>")
+    rows = []
+    for u in items:
+        row = (f"<tr><td class=l>{u.metric}</td><td>{u.n_samples}</td><td>{u.n_rows}</td>"
+               f"<td>{_pct(u.fraction_below)}</td><td>{_pct(u.mean_rel)}</td><td>{_pct(u.max_rel)}</td>"
+               f"<td>{_fmt(u.minimax_mc, 4)}</td><td>{_fmt(u.minimax_sup, 4)}</td><td>{_pct(u.minimax_rel)}</td>")
+        if bracket:
+            row += (f"<td>{_pct(u.mean_rel_upper)}</td><td>{_pct(u.max_rel_upper)}</td>"
+                    f"<td>{_fmt(u.minimax_upper, 4)}</td><td>{_pct(u.minimax_rel_upper)}</td>")
+        rows.append(row + "</tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _sup_section(analysis: Analysis) -> list[str]:
+    """The "Worst case" section; a one-line note when the run has no sup metric."""
+    parts = ["<h2>Worst case: Monte Carlo vs exact/certified sup</h2>"]
+    if not analysis.underestimate:
+        return parts + [("<p>A sampled max is only a lower estimate of the sup norm; this run has no "
+                         "<code>linf_exact</code> or <code>linf_lower</code> column to compare it with "
+                         "(set <code>evaluation.network_metrics</code> in the config).</p>")]
+    return parts + [f"<p>{SUP_TEXT}</p>", _underestimate_table(analysis)]
+
+
 def render_html(analysis: Analysis, figures) -> str:
     """The report as one HTML string (figures: a FigureSet)."""
     run = analysis.run
@@ -174,6 +220,7 @@ def render_html(analysis: Analysis, figures) -> str:
         "case, so the measured worst-teacher error may lie below it without contradiction.</p>",
         "<h2>Rates (log-log least squares of error vs m)</h2>",
         _rates_table(analysis),
+        *_sup_section(analysis),
         "<h2>Figures</h2>",
     ]
     for f in figures.files:

@@ -6,6 +6,12 @@ with log-normal teacher factors g_u and noise; validation errors are the test er
 independent log-normal noise (a fresh sample measures the same function). The layout is
 the experiment engine's (docs/architecture.md, "The results table"): results.parquet,
 results.csv, config.yaml, run.json and teachers/teacher_<i>.json (random U(−a, a) teachers).
+
+``sup`` adds per-network sup columns beside the sampled max ``linf`` (issue 5), drawn from
+their own generator (seeded by (seed, 1)) so the other columns do not change:
+"exact" → ``linf_exact`` = linf / (1 − r), r ~ U(0, 0.2) (a sampled max lies below the
+sup); "bracket" → ``linf_lower`` = linf · (1 + U(−0.02, 0.1)) and ``linf_upper`` =
+linf_lower · (1 + U(0, 0.3)).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import yaml
 
 from .._errors import InputError
 from ..networks import ReLUNetwork, save_network
-from ._io import write_atomic as _atomic_write
+from .._atomic import write_atomic as _atomic_write
 
 # Errors that look like the paper's Figure 2 in 1-D: L1/L2 keep falling, L∞ stalls.
 DEFAULT_SLOPES = {"l1": -0.9, "l2": -0.7, "linf": -0.25}
@@ -44,10 +50,14 @@ def write_synthetic_run(
     a: float = 0.5,
     diverged_fraction: float = 0.0,
     status: str = "complete",
+    sup: str = "none",
 ) -> Path:
     """Write a synthetic run to ``run_dir`` (created) and return its path."""
     if not 0 <= diverged_fraction < 1:
         raise InputError(f"`diverged_fraction` must be a number in [0, 1), got {diverged_fraction!r}")
+    if sup not in ("none", "exact", "bracket"):
+        raise InputError(f"`sup` must be 'none', 'exact' or 'bracket', got {sup!r} (e.g. sup='exact')")
+    sup_rng = np.random.default_rng([seed, 1])
     slopes = dict(DEFAULT_SLOPES, **(slopes or {}))
     rng = np.random.default_rng(seed)
     run_dir = Path(run_dir)
@@ -84,6 +94,11 @@ def write_synthetic_run(
                             val = test * np.exp(0.05 * rng.standard_normal())
                             row[metric] = np.nan if diverged else float(test)
                             row[f"val_{metric}"] = np.nan if diverged else float(val)
+                        if sup == "exact":
+                            row["linf_exact"] = row["linf"] / (1 - 0.2 * sup_rng.random())
+                        elif sup == "bracket":
+                            row["linf_lower"] = row["linf"] * (1 + sup_rng.uniform(-0.02, 0.1))
+                            row["linf_upper"] = row["linf_lower"] * (1 + 0.3 * sup_rng.random())
                         rows.append(row)
     table = pd.DataFrame(rows)
     _atomic_write(run_dir / "results.parquet", lambda p: table.to_parquet(p, index=False))

@@ -4,6 +4,9 @@ The table contract is docs/architecture.md, "The results table": one row per
 (config_id, teacher, seed, n_samples, epoch) with test metrics ``l1``, ``l2``, ``linf``
 (``linf`` is a sampled max, a LOWER estimate of the sup norm), their validation twins
 ``val_l1``, ``val_l2``, ``val_linf`` (an independent fresh sample) and a ``diverged`` flag.
+Per-network sup metrics (issue 5) may sit beside them: ``linf_exact`` (d = 1, the exact
+sup of |student − target|) or the certified bracket ``linf_lower`` ≤ sup ≤ ``linf_upper``
+(d ≥ 2); they have no validation twin (see ``_estimator.validation_column``).
 The table is read with pandas from ``results.parquet`` (falling back to ``results.csv``),
 so the analysis does not depend on the experiment engine's Python API.
 """
@@ -28,6 +31,8 @@ KEY_COLUMNS = ("config_id", "teacher", "seed", "n_samples", "epoch")
 # Metric columns: the three L^p errors and the later sup-norm refinements (issue 5).
 _METRIC_RE = re.compile(r"^(l1|l2|linf)(_[a-z0-9]+)?$")
 DEFAULT_METRICS = ("l1", "l2", "linf")
+# Sup-norm columns analysed by default when present, beside the Monte-Carlo linf.
+SUP_METRICS = ("linf_exact", "linf_lower", "linf_upper")
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,10 @@ def load_results(run_dir: str | Path) -> RunData:
     """Read, validate and normalise a run's table; flag a partial run.
 
     Normalisation: ``diverged`` becomes bool (missing → False); a row is also treated as
-    diverged when any test metric is NaN or infinite. Rows are sorted by the key columns
+    diverged when any Monte-Carlo test metric (l1, l2, linf, ...) is NaN or infinite — not
+    a per-network column (linf_exact, linf_lower, linf_upper, ...), which the experiment
+    leaves NaN where it was not computed (a note counts such rows; eq. (5) counts a
+    missing sup as +∞, see _estimator). Rows are sorted by the key columns
     so that every later tie-break ("first in sort order") is deterministic.
     """
     run_dir = Path(run_dir)
@@ -123,13 +131,19 @@ def load_results(run_dir: str | Path) -> RunData:
         table["diverged"] = div.astype(bool)
     else:
         table["diverged"] = False
-    nonfinite = ~np.isfinite(table[metrics].to_numpy(dtype=float)).all(axis=1)
+    sampled = [c for c in metrics if c in DEFAULT_METRICS] or metrics
+    nonfinite = ~np.isfinite(table[sampled].to_numpy(dtype=float)).all(axis=1)
     table["diverged"] = table["diverged"] | nonfinite
+    sup_notes = [
+        f"{int(n)} non-diverged row(s) lack a finite {c}: counted as +inf in eq. (5) for {c}"
+        for c in metrics
+        if c not in DEFAULT_METRICS and (n := (~table["diverged"] & ~np.isfinite(table[c])).sum())
+    ]
     table = table.sort_values(list(KEY_COLUMNS), kind="mergesort").reset_index(drop=True)
 
     config, note_c = _read_optional(run_dir / "config.yaml", yaml.safe_load)
     info, note_i = _read_optional(run_dir / "run.json", json.loads)
-    notes = [n for n in (note_c, note_i) if n]
+    notes = [n for n in (note_c, note_i) if n] + sup_notes
     partial = False
     status = info.get("status")
     if status != "complete":
@@ -169,9 +183,10 @@ def grid_holes(table: pd.DataFrame) -> list[str]:
 def resolve_metrics(
     requested: Sequence[str] | str | None, available: Sequence[str], *, name: str = "metrics"
 ) -> tuple[str, ...]:
-    """Validate the metric names to analyse; None → l1, l2, linf (those present)."""
+    """Validate the metric names to analyse; None → l1, l2, linf and the sup metrics
+    linf_exact, linf_lower, linf_upper (those present, in that order)."""
     if requested is None:
-        chosen = tuple(m for m in DEFAULT_METRICS if m in available)
+        chosen = tuple(m for m in DEFAULT_METRICS + SUP_METRICS if m in available)
         return chosen or tuple(available)
     if isinstance(requested, str):
         requested = [r.strip() for r in requested.split(",") if r.strip()]
