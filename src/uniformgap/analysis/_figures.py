@@ -77,10 +77,10 @@ def save(fig, out_dir: Path, name: str, caption: str, data: dict | None = None) 
     return FigureFile(name, caption, paths["png"], paths["pdf"], data or {})
 
 
-def _panels(plt, n: int, sharey: bool = False):
+def _panels(plt, n: int, sharey: bool = False, height: float = 2.9, width: float = 3.2):
     """n panels in one row, or 2 × 2 for four (readable at column width)."""
     rows, cols = (2, 2) if n == 4 else (1, n)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.9 * rows), sharey=sharey, squeeze=False,
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), sharey=sharey, squeeze=False,
                              layout="constrained")
     return fig, list(axes.ravel())
 
@@ -153,7 +153,11 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
     metrics = [mt for mt in analysis.metrics if mt not in overlay]
     drawn: dict = {}
     with plt.rc_context(STYLE):
-        fig, axes = _panels(plt, 1 + len(metrics), sharey=True)
+        # the overview panel gets its own y-range (the data's), so the gap between the metrics is
+        # visible; the per-metric panels share one range so their theory lines compare
+        fig, axes = _panels(plt, 1 + len(metrics), height=4.2, width=4.4)
+        for ax in axes[2:]:
+            ax.sharey(axes[1])
         rate = {(r.metric, r.kind): r for r in analysis.rates}
         for i, ax in enumerate(axes):
             shown = metrics if i == 0 else metrics[i - 1 : i]
@@ -185,7 +189,8 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
             _log(ax)
             ax.set_xlabel("number of samples $m$")
             ax.set_title("all metrics" if i == 0 else _label(metrics[i - 1]))
-            ax.legend(loc="best", frameon=False)
+            # below the axes: inside, seven entries would cover the curves they describe
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=6.5, frameon=False)
         for ax in axes[:: 2 if len(axes) == 4 else len(axes)]:
             ax.set_ylabel("error")
         fig.suptitle(f"Error vs m: min over learners of worst / mean teacher error ({_selection_tag(analysis)})")

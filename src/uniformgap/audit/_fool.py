@@ -126,6 +126,7 @@ def fool(
     seed: int = 0,
     n_candidates: int = 2**16,
     n_check_points: int = 4096,
+    progress: bool = False,
 ) -> FoolResult:
     """Run the Theorem 2.2 adversary against ``learner`` with budget ``m`` (module docstring)."""
     if isinstance(m, bool) or not isinstance(m, int) or m < 1:
@@ -134,9 +135,14 @@ def fool(
     cls = NetworkClass.create(d, L, c=c)  # H^∞_{(d,3d,…,3d,1),c}
     generator = torch.Generator().manual_seed(seed)
 
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=3, desc=f"fool {learner.name}", unit="run", disable=not progress or None, leave=False)
+
     def learn(target) -> tuple[object, Tensor]:
         oracle = RecordingOracle(target)
         predictor = learner.learn(oracle, m, d=d, domain=domain, seed=seed)
+        bar.update()
         return predictor, oracle.points
 
     zero = lambda x: torch.zeros(x.shape[0], dtype=_DTYPE)  # noqa: E731
@@ -156,6 +162,7 @@ def fool(
 
     g_plus, x_plus = learn(f)
     g_minus, x_minus = learn(minus_f)
+    bar.close()
     same_queries = _same(x0, x_plus) and _same(x0, x_minus)
 
     checks = torch.cat([

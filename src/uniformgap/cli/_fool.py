@@ -51,7 +51,7 @@ def _run(args) -> int:
 
     result = fool(
         _learner(args.learner, args.epochs), args.samples, d=args.dim, L=args.depth, c=args.coef_bound,
-        domain=args.domain, seed=args.seed,
+        domain=args.domain, seed=args.seed, progress=True,
     )
     if args.json:
         print_json(result.to_dict())
