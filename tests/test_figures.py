@@ -4,7 +4,6 @@ the largest error of a known spike is found where the spike is."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 

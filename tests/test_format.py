@@ -1,6 +1,5 @@
 """The JSON network format: round trips, a reader that does not import the package, bad files."""
 
-import json
 import math
 import subprocess
 import sys

@@ -16,13 +16,7 @@ from uniformgap.networks import StackedReLU
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: on a shared machine OpenMP threads only spin (measured 30x slower with 2)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 DOMAIN = (-0.5, 0.5)
 MU, SIGMA = 0.0, 1 / math.sqrt(12)  # U(-1/2, 1/2): mean 0, std 1/sqrt(12)
 
