@@ -12,20 +12,7 @@ from uniformgap.cli import main
 from uniformgap.metrics import sup_error_bracket, sup_error_exact_1d
 from uniformgap.networks import ReLUNetwork, save_network
 
-
-def random_net(arch, seed, scale=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    return ReLUNetwork(
-        [
-            (torch.randn(o, i, generator=gen, dtype=torch.float64) / i**0.5, scale * torch.randn(o, generator=gen, dtype=torch.float64))
-            for i, o in zip(arch[:-1], arch[1:])
-        ]
-    )
-
-
-def hat_1d(y, w, h):
-    """h (1 − |x − y|/w)_+ = h [ρ(z + 1) − 2ρ(z) + ρ(z − 1)], z = (x − y)/w."""
-    return ReLUNetwork.from_arrays([([[1 / w]] * 3, [-y / w + 1, -y / w, -y / w - 1]), ([[h, -2 * h, h]], [0.0])])
+from _nets import random_net, hat_net
 
 
 @pytest.fixture()
@@ -35,7 +22,7 @@ def files(tmp_path):
         "b1": save_network(random_net([1, 32, 32, 32, 1], 1), tmp_path / "b1.json"),
         "a2": save_network(random_net([2, 16, 16, 1], 2), tmp_path / "a2.json"),
         "zero1": save_network(ReLUNetwork.from_arrays([([[0.0]], [0.0]), ([[0.0]], [0.0])]), tmp_path / "zero1.json"),
-        "spike": save_network(hat_1d(0.3, 1e-6, 0.25), tmp_path / "spike.json"),
+        "spike": save_network(hat_net(0.3, 1e-6, 0.25), tmp_path / "spike.json"),
         "wide": save_network(random_net([1, 4, 2], 3), tmp_path / "wide.json"),
     }
     seq = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))

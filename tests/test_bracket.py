@@ -10,15 +10,7 @@ from uniformgap import InputError
 from uniformgap.metrics import NETWORK_METRICS, difference_bounds, regression_attack, relu_bounds, sup_error_bracket
 from uniformgap.networks import ReLUNetwork
 
-
-def random_net(arch, seed, scale=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    return ReLUNetwork(
-        [
-            (torch.randn(o, i, generator=gen, dtype=torch.float64) / i**0.5, scale * torch.randn(o, generator=gen, dtype=torch.float64))
-            for i, o in zip(arch[:-1], arch[1:])
-        ]
-    )
+from _nets import random_net
 
 
 def evaluate(net, x):

@@ -8,23 +8,7 @@ from uniformgap import InputError
 from uniformgap.metrics import NETWORK_METRICS, PiecewiseLinear, breakpoints_1d, sup_error_exact_1d
 from uniformgap.networks import ReLUNetwork
 
-
-def random_net(arch, seed, scale=0.3):
-    gen = torch.Generator().manual_seed(seed)
-    return ReLUNetwork(
-        [
-            (torch.randn(o, i, generator=gen, dtype=torch.float64) / i**0.5, scale * torch.randn(o, generator=gen, dtype=torch.float64))
-            for i, o in zip(arch[:-1], arch[1:])
-        ]
-    )
-
-
-def hat_net(y, w, h):
-    """h · (1 − |x − y|/w)_+ = h [ρ(z + 1) − 2ρ(z) + ρ(z − 1)], z = (x − y)/w (THEORY.md §2)."""
-    A1 = torch.tensor([[1 / w], [1 / w], [1 / w]], dtype=torch.float64)
-    b1 = torch.tensor([-y / w + 1, -y / w, -y / w - 1], dtype=torch.float64)
-    A2 = torch.tensor([[h, -2 * h, h]], dtype=torch.float64)
-    return ReLUNetwork([(A1, b1), (A2, torch.zeros(1, dtype=torch.float64))])
+from _nets import random_net, hat_net
 
 
 def abs_net():
