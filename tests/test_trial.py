@@ -32,7 +32,7 @@ def tiny(**extra) -> dict:
 def prepare(tmp_path, raw):
     config = load_config(raw)
     specs = plan_trials(config)
-    _write_targets(tmp_path, config, specs)
+    _write_targets(tmp_path, specs)
     return config, specs
 
 

@@ -161,15 +161,13 @@ class Analysis:
 
 
 def lower_bound(cls, m: int, p: float, c0: float) -> tuple[float | None, str | None]:
-    """(bound, note): THEORY.md §4's derived lower bound on err_m^MC over the class, via
-    ``uniformgap.theory.derived_lower_error`` (imported lazily); None and why if unavailable."""
-    try:
-        from ..theory import derived_lower_error  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "uniformgap.theory.derived_lower_error is unavailable: no derived lower bound"
+    """(bound, note): THEORY.md §4's derived lower bound on err_m^MC over the class
+    (``uniformgap.theory.derived_lower_error``); None and why where it does not apply."""
+    from ..theory import derived_lower_error
+
     try:
         return float(derived_lower_error(cls, m, p=p, c0=c0)), None
-    except Exception as exc:  # the theory module refuses this class: say so, keep the analysis
+    except InputError as exc:  # the theory module refuses this class: say so, keep the analysis
         return None, f"no derived lower bound for this class ({exc})"
 
 

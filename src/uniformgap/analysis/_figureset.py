@@ -64,11 +64,8 @@ def make_figures(analysis, out_dir: str | Path) -> FigureSet:
         files.append(curves)
     sine = analysis.context.target_kind == "sine"
     label = "Figure 1 (sine target)" if sine else "Figure 3 (worst teacher vs best student)"
-    try:
-        from ..experiments import load_trained  # type: ignore[attr-defined]
-    except ImportError:
-        notes.append(f"{label} skipped: uniformgap.experiments.load_trained is unavailable")
-        return FigureSet(tuple(files), tuple(notes))
+    from ..experiments import load_trained
+
     try:
         row = worst_case_row(analysis)
         target, student, x_train, y_train = load_trained(analysis.run.run_dir, row)

@@ -9,8 +9,6 @@ import argparse
 import math
 import sys
 
-from ..analysis import AnalysisConfig, analyze, load_results, make_figures
-from ..analysis._table import resolve_metrics
 from ._parser import positive_int, print_json
 
 DESCRIPTION = (
@@ -43,11 +41,15 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=positive_int(0), default=0, metavar="S", help="bootstrap seed (default 0)")
 
 
-def analysis_from_args(args):
+def run_and_config(args):
+    """The run's table and the AnalysisConfig of the options of `add_analysis_options`."""
+    from ..analysis import AnalysisConfig, load_results
+    from ..analysis._table import resolve_metrics
+
     run = load_results(args.run_dir)
     metrics = None if args.metrics is None else resolve_metrics(args.metrics, run.metrics, name="--metrics")
     config = AnalysisConfig(selection=args.selection, metrics=metrics, n_bootstrap=args.bootstrap, seed=args.seed)
-    return analyze(run, config)
+    return run, config
 
 
 def register(sub) -> None:
@@ -67,7 +69,9 @@ def _g(x) -> str:
 
 
 def run(args) -> int:
-    analysis = analysis_from_args(args)
+    from ..analysis import analyze, make_figures
+
+    analysis = analyze(*run_and_config(args))
     figures = make_figures(analysis, args.figures) if args.figures else None
     if analysis.partial:
         print("uniformgap analyze: PARTIAL run: analysing the rows that exist (see notes)", file=sys.stderr)

@@ -5,11 +5,8 @@ Thin over :func:`uniformgap.audit.audit` (exact in 1-D, a certified bracket for 
 
 from __future__ import annotations
 
-
-from ..audit import audit, load_model
 from ._parser import domain as domain_arg
 from ._parser import positive_int, print_json, real
-
 
 
 def register(sub) -> None:
@@ -39,6 +36,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..audit import audit, load_model
+
     f, g = load_model(args.network_a), load_model(args.network_b)
     res = audit(
         f, g, domain=args.domain, tol=args.tol, budget_s=args.budget_s, mc_points=args.mc_points,

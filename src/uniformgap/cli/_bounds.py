@@ -10,9 +10,10 @@ import argparse
 import math
 
 from .._errors import InputError
-from ..theory import BoundsReport, NetworkClass, bounds_sweep, plot_bounds_sweep
-from ..theory._bounds import LOG10_ATOMS
-from ..theory._sweep import PLOT_SUFFIXES
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
+    from ..theory import BoundsReport
 from ._parser import int_range, number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap bounds --dim 15 --depth 5 --eps 1e-3"
@@ -85,6 +86,8 @@ def _check_args(args) -> bool:
             raise InputError(f"`--samples` cannot be used in a sweep (--dims/--depths map the sample bound for --eps), e.g. {_SWEEP_EXAMPLE}")
         if args.width is not None and len(args.width) != 1:
             raise InputError(f"`--width` must be one integer in a sweep (--dims/--depths), got '{','.join(map(str, args.width))}'")
+        from ..theory._sweep import PLOT_SUFFIXES
+
         if args.plot is not None and not args.plot.lower().endswith(PLOT_SUFFIXES):
             raise InputError(f"`--plot` must end in .png, .pdf or .svg, got {args.plot!r}")
     else:
@@ -103,6 +106,8 @@ def _check_args(args) -> bool:
 def run(args) -> int:
     if _check_args(args):
         return _run_sweep(args)
+    from ..theory import BoundsReport, NetworkClass
+
     width = args.width[0] if args.width is not None and len(args.width) == 1 else args.width
     cls = NetworkClass.create(args.dim, args.depth, width, args.coef_bound, args.reg)
     report = BoundsReport.compute(cls, eps=args.eps, m=args.samples, p=args.norm, c0=args.c0)
@@ -197,6 +202,8 @@ def _contrast_lines_eps(r: BoundsReport) -> list[str]:
         lines = ["contrasts (no lower bound applies to this class):", linear]
     else:
         name = "paper Theorem 1.1" if r.headline_source == "paper" else "derived closed form"
+        from ..theory._bounds import LOG10_ATOMS
+
         over, over_w = head - LOG10_ATOMS, head - math.log10(W)
         lines = [
             f"contrasts (lower bound: {name}):",
@@ -230,6 +237,8 @@ def _contrast_lines_samples(r: BoundsReport) -> list[str]:
 
 # -- sweeps ------------------------------------------------------------------------------------
 def _run_sweep(args) -> int:
+    from ..theory import bounds_sweep, plot_bounds_sweep
+
     dims = args.dims if args.dims is not None else [args.dim]
     depths = args.depths if args.depths is not None else [args.depth]
     width = None if args.width is None else args.width[0]

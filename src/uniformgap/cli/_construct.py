@@ -13,18 +13,9 @@ import math
 import sys
 from pathlib import Path
 
-import torch
+from typing import TYPE_CHECKING
 
 from .._errors import InputError
-from ..analysis import plot_hat
-from ..learners import GridInterpolationLearner, error_bound, n_per_axis
-from ..networks import ReLUNetwork, random_network, save_network
-from ..theory import (
-    NetworkClass,
-    hat_network,
-    lipschitz_bound,
-    validate_hat_args,
-)
 from ._parser import domain as domain_arg
 from ._parser import number_list, positive_int, print_json, real
 
@@ -32,6 +23,12 @@ _CLI_NAMES = {
     "M": "--scale", "y": "--center", "width": "--width", "domain": "--domain", "q": "--reg", "style": "--style"
 }
 _PLOT_SUFFIXES = (".png", ".pdf", ".svg")
+
+if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
+    import torch
+
+    from ..networks import ReLUNetwork
+    from ..theory import NetworkClass
 _CHUNK = 1 << 16  # test points per forward pass: bounded memory for any d
 
 
@@ -99,6 +96,8 @@ def _network_class(args: argparse.Namespace, q: float) -> NetworkClass:
     width = args.width
     if width is not None and len(width) == 1:
         width = width[0]
+    from ..theory import NetworkClass
+
     return NetworkClass.create(args.dim, args.depth, width, args.coef_bound, q)
 
 
@@ -117,6 +116,10 @@ def _q_json(q: float) -> float | str:
 # -- construct hat --------------------------------------------------------------------------
 def run_hat(args: argparse.Namespace) -> int:
     _check_suffix(args.export, "--export", (".json",))
+    from ..analysis import plot_hat
+    from ..networks import save_network
+    from ..theory import hat_network, validate_hat_args
+
     _check_suffix(args.plot, "--plot", _PLOT_SUFFIXES)
     cls = _network_class(args, args.reg)
     domain = args.domain
@@ -172,6 +175,10 @@ def run_hat(args: argparse.Namespace) -> int:
 def sup_test_points(d: int, domain: tuple[float, float], n_points: int, seed: int) -> torch.Tensor:
     """A dense grid (G^d ≈ n/2 points, endpoints included) plus uniform random points; (n', d)."""
     lo, hi = domain
+    import torch
+
+    from ..learners import n_per_axis
+
     G = max(2, n_per_axis(max(1, n_points // 2), d))
     axis = torch.linspace(lo, hi, G, dtype=torch.float64)
     grid = torch.cartesian_prod(*([axis] * d)).reshape(-1, d)  # (G^d, d)
@@ -183,6 +190,7 @@ def sup_test_points(d: int, domain: tuple[float, float], n_points: int, seed: in
 
 def sup_error(target: ReLUNetwork, predictor, points: torch.Tensor) -> float:
     """max_i |target(x_i) − predictor(x_i)|: a LOWER estimate of the sup error."""
+    import torch
     from tqdm.auto import tqdm
 
     worst = 0.0
@@ -199,6 +207,12 @@ def _pow10(log10: float) -> float:
 
 
 def run_interpolate(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..learners import GridInterpolationLearner, error_bound
+    from ..networks import random_network
+    from ..theory import lipschitz_bound
+
     cls = _network_class(args, math.inf)
     domain = args.domain
     side = domain[1] - domain[0]

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from ..analysis import AnalysisConfig, load_results, write_report
-from ..analysis._table import resolve_metrics
-from ._analyze import add_analysis_options
+from ._analyze import add_analysis_options, run_and_config
 
 DESCRIPTION = (
     "Write one self-contained HTML file (figures embedded, tables, the resolved config, package "
@@ -27,9 +25,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    run_data = load_results(args.run_dir)
-    metrics = None if args.metrics is None else resolve_metrics(args.metrics, run_data.metrics, name="--metrics")
-    config = AnalysisConfig(selection=args.selection, metrics=metrics, n_bootstrap=args.bootstrap, seed=args.seed)
+    from ..analysis import write_report
+
+    run_data, config = run_and_config(args)
     if run_data.partial:
         print("uniformgap report: PARTIAL run: reporting the rows that exist", file=sys.stderr)
     print(write_report(run_data, args.out, config=config, figures_dir=args.figures))

@@ -149,7 +149,7 @@ def _check_executor(executor: str) -> None:
         raise InputError(f"`executor` must be 'ray' or 'local', got {executor!r}")
 
 
-def _write_targets(run_dir: Path, config: ExperimentConfig, specs: list[TrialSpec]) -> None:
+def _write_targets(run_dir: Path, specs: list[TrialSpec]) -> None:
     seen: set[str] = set()
     for spec in specs:
         if spec.teachers_dir in seen:
@@ -168,7 +168,7 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress) -> RunR
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    _write_targets(run_dir, config, specs)
+    _write_targets(run_dir, specs)
     swept = list(dict.fromkeys(k for s in specs for k in s.swept))
     info = _run_info(run_dir, config, executor)
     write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
