@@ -104,7 +104,7 @@ def test_presets_plan_the_documented_grids():
         c = load_config(name)
         sizes[name] = (len(expand_grid(c)), c.n_samples, c.seeds)
     # paper: widths {32, 512, 2048} x batch sizes {0.2m, 0.02m, 100}
-    assert sizes["paper-1d"] == (9, [100, 1000, 10000, 100000], [0, 1, 2])
+    assert sizes["paper-1d"] == (9, [100, 1000, 10000, 100000], [10000, 10001, 10002])  # the specs' seeds
     assert sizes["paper-3d"][0] == 9 and load_config("paper-3d").target.d == 3
     quick = load_config("quick")
     assert quick.target.d == 1 and quick.target.n >= 8 and len(quick.seeds) == 3
@@ -118,7 +118,7 @@ def test_presets_plan_the_documented_grids():
 def test_batch_size_fraction_and_checkpoints():
     assert [absolute_batch_size(0.02, m) for m in (10, 101, 1000)] == [1, 3, 20]  # ⌈0.2⌉, ⌈2.02⌉, ⌈20⌉
     assert absolute_batch_size(100, 50) == 50  # never more than m
-    assert checkpoint_epochs(load_config("paper-1d")) == (1000, 2000, 3000, 4000, 5000)
+    assert checkpoint_epochs(load_config("paper-1d")) == (1000, 2000, 3000, 4000, 5000)  # the base (grid not applied)
     c = load_config({"student": {"epochs": 10}, "evaluation": {"checkpoints": [10, 0, 5]}})
     assert checkpoint_epochs(c) == (0, 5, 10)
     with pytest.raises(InputError) as exc:
@@ -231,3 +231,30 @@ def test_repeated_values_are_rejected_not_counted_twice(raw, message):
     with pytest.raises(InputError) as exc:
         load_config(raw)
     assert str(exc.value) == message
+
+
+@pytest.mark.parametrize("name", ["paper-1d", "paper-3d"])
+def test_paper_presets_follow_the_authors_three_experiments(name):
+    """theory2practice specs/{1,3}d_5x32/exp_{0,1,2}.yaml: batch ceil(0.2 m) / ceil(0.02 m) / 100,
+    epochs_per_iteration 1000 / 1000 / 200 for 5 iterations, gamma = (1e-6/1e-4)^(1/5000 | 1/1000)."""
+    from uniformgap.learners import GradientConfig
+
+    spec = {0.2: (1000, 5000), 0.02: (1000, 5000), 100: (200, 1000)}  # batch -> (every, epochs)
+    variants = expand_grid(load_config(name))
+    assert sorted({v.config.student.width for v in variants}) == [32, 512, 2048]
+    for v in variants:
+        st = v.config.student
+        every, epochs = spec[st.batch_size]
+        assert st.epochs == epochs
+        assert checkpoint_epochs(v.config) == tuple(every * i for i in range(1, 6))
+        gc = GradientConfig(lr=st.lr, lr_final=st.lr_final, epochs=st.epochs)
+        assert gc.gamma == pytest.approx((1e-06 / 1e-4) ** (1 / epochs), rel=1e-14)
+        assert (st.depth, st.standardize, st.dtype, v.config.domain) == (5, True, "float64", "centered")
+    assert len(variants) == 9
+
+
+def test_sine_preset_follows_the_authors_spec():
+    c = load_config("sine-1d")
+    assert c.seeds == [10000] and c.n_samples == [1000]
+    assert (c.student.depth, c.student.width, c.student.epochs, c.student.batch_size) == (22, 50, 5000, 0.02)
+    assert checkpoint_epochs(c) == (1000, 2000, 3000, 4000, 5000)
