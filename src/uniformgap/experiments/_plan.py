@@ -306,9 +306,14 @@ def format_plan(plan: Plan) -> str:
     )
     if plan.timed:
         total = plan.cpu_s
-        lines.append("estimated cost: " + ("unavailable (untimed trials)" if total is None else
-                     f"{_seconds(total)} CPU ({total / 3600:.3g} CPU-hours)") +
-                     " — an extrapolation from a few timed steps on this machine, not a measurement")
+        if total is None:
+            cost = "unavailable (untimed trials)"
+        else:
+            train = sum(t.train_cpu_s for t in plan.trials)
+            cost = (f"{_seconds(total)} CPU ({total / 3600:.3g} CPU-hours; training {_seconds(train)}, "
+                    f"evaluation {_seconds(total - train)})")
+        lines.append(f"estimated cost: {cost} — an extrapolation from a few timed steps on this machine, "
+                     "not a measurement")
     lines += [f"note: {n}" for n in plan.notes]
     return "\n".join(lines)
 
