@@ -7,10 +7,12 @@ estimate / measured per configuration: the ratio is what a user should expect fr
 (the estimate times a few steps on random data; the run also writes files and builds targets).
 
     python benchmarks/bench_plan.py            # ~1-2 min on 2 CPU cores
+    python benchmarks/bench_plan.py --quick    # two cases, < 1 min
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 
@@ -36,9 +38,12 @@ CASES = [
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="two cases only (< 1 min)")
+    args = parser.parse_args()
     torch.set_num_threads(1)
     print(f"{'case':<36} {'estimate CPU-s':>15} {'measured CPU-s':>15} {'estimate/measured':>18}")
-    for label, change in CASES:
+    for label, change in CASES[:2] if args.quick else CASES:
         raw = {**BASE, "student": {**BASE["student"], **change["student"]}}
         config = load_config(raw)
         estimate = plan_experiment(config, timed=True).cpu_s

@@ -16,7 +16,7 @@ Cost (``timed=True``): an EXTRAPOLATION from a few timed steps on this machine, 
 (process CPU time, the trial's ``cpus_per_trial`` threads). Per student shape (d, architecture,
 dtype, K) one minibatch step of one student is modelled as a + b·B: a = the Adam update and the
 per-step overhead (∝ P, the coefficients per student), b = forward + backward per point (∝ P).
-Both are fitted from 1 warm-up + ``STEPS`` timed steps, on random data, at B = 1 and at the
+Both are fitted from 1 warm-up + ``STEPS`` timed steps (repeated up to ``MIN_TIMED_S``), on random data, at B = 1 and at the
 largest batch of those trials (capped at ``WORK_CAP`` multiply-adds), with K' ≤ K students
 (fewer when K·P is large). A trial's training cost is K·(a + b·B)·E·⌈m/B⌉. Evaluation cost:
 timed forward passes of the students and the targets on a few points, scaled linearly to
@@ -43,6 +43,7 @@ from ._trial import TrialSpec, absolute_batch_size
 STEPS = 3  # timed minibatch steps per trial shape: enough to average out one slow step
 WORK_CAP = 2**28  # multiply-adds per timed step (K'·B'·P); ~0.1 s on one core, so timing stays seconds
 EVAL_POINTS = 4096  # points of a timed forward pass (fewer when K·P is large)
+MIN_TIMED_S = 0.05  # tiny steps are repeated until this much CPU time: one 50 µs step is all jitter
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,8 @@ def _time_steps(cfg: ExperimentConfig, shape: tuple, B_max: int) -> tuple[float,
             y = torch.rand(Kp, B * STEPS, generator=g, dtype=torch.float64)
             trainer = EnsembleTrainer(_gradient_config(cfg, B), x, y, list(range(Kp)), domain=cfg.bounds)
             trainer.train(1)  # warm-up: allocates the activation buffers
-            t0 = time.process_time()
-            trainer.train(1)  # one epoch = STEPS minibatch steps of size B
-            per_student.append((time.process_time() - t0) / STEPS / Kp)
+            seconds, steps = _repeat(lambda: trainer.train(1))  # one epoch = STEPS minibatch steps of size B
+            per_student.append(seconds / (steps * STEPS) / Kp)
     b = max(0.0, (per_student[1] - per_student[0]) / (B2 - 1))
     return max(0.0, per_student[0] - b), b
 
@@ -258,16 +258,26 @@ def _time_forward(cfg: ExperimentConfig, shape: tuple, targets: list, teachers: 
         zeros = torch.zeros(Kp, 1, d, dtype=torch.float64)
         trainer = EnsembleTrainer(gc, zeros, zeros[:, :, 0], list(range(Kp)), domain=cfg.bounds)
         trainer.predict(x[:8])  # warm-up
-        t0 = time.process_time()
-        trainer.predict(x)
-        t_students = (time.process_time() - t0) * K / Kp
-        t0 = time.process_time()
+        seconds, reps = _repeat(lambda: trainer.predict(x))
+        t_students = seconds / reps * K / Kp
         if all(t.network is not None for t in chunk):
-            StackedReLU.from_networks([t.network for t in chunk])(x)
+            stack = StackedReLU.from_networks([t.network for t in chunk])
+            seconds, reps = _repeat(lambda: stack(x))
         else:
-            chunk[0](x)
-        t_targets = time.process_time() - t0
+            seconds, reps = _repeat(lambda: chunk[0](x))
+        t_targets = seconds / reps
     return (t_students + t_targets) / n
+
+
+def _repeat(fn, limit: int = 100) -> tuple[float, int]:
+    """(CPU-seconds, calls) of calling ``fn`` until MIN_TIMED_S or ``limit`` calls."""
+    t0, calls = time.process_time(), 0
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.process_time() - t0
+        if elapsed >= MIN_TIMED_S or calls >= limit:
+            return elapsed, calls
 
 
 class _threads:
