@@ -11,6 +11,72 @@ from uniformgap import InputError
 from uniformgap.experiments import PRESETS, ExperimentConfig, expand_grid, load_config, plan_trials
 from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
 
+SCHEDULES = [
+    {"student.batch_size": 0.2, "student.epochs": 50},
+    {"student.batch_size": 100, "student.epochs": 10},
+]
+# tied axes: same keys in every mapping, values validated like free ones, a key in one axis only
+TIED_AXIS_MISTAKES = [
+    (
+        {"grid": {"schedule": [SCHEDULES[0], {"student.batch_size": 100}]}},
+        "config: grid.schedule[1]: must set the same keys as grid.schedule[0] (student.batch_size, "
+        "student.epochs), got (student.batch_size)",
+    ),
+    (
+        {"grid": {"schedule": [{"student.batch_size": 0.2, "student.epochs": 0}]}},
+        "config: grid.schedule[0]: student.epochs: must be an integer >= 1, got 0",
+    ),
+    (
+        {"grid": {"schedule": [{"student.batch_size": 2.5}]}},
+        "config: grid.schedule[0]: student.batch_size: must be an integer >= 1 (absolute) or a fraction in "
+        "(0, 1) of m, got 2.5",
+    ),
+    (
+        {"grid": {"schedule": [{"student.epoch": 3}]}},
+        "config: grid.schedule[0]: unknown key 'student.epoch' (allowed: depth, width, lr, lr_final, epochs, "
+        "batch_size, standardize, dtype)",
+    ),
+    (
+        {"grid": {"schedule": [SCHEDULES[0], 3]}},
+        "config: grid.schedule[1]: must be a non-empty mapping of key paths to values "
+        "(e.g. {student.batch_size: 100, student.epochs: 1000}), got 3",
+    ),
+    (
+        {"grid": {"schedule": [{"grid.student.width": [8]}]}},
+        "config: grid.schedule[0]: keys must be config key paths other than grid, got 'grid.student.width'",
+    ),
+    (
+        {"grid": {"student.batch_size": [0.5], "schedule": SCHEDULES}},
+        "config: grid.schedule: key 'student.batch_size' is already swept by grid.student.batch_size; "
+        "sweep a key in one axis only (tie it to the others or leave it free)",
+    ),
+    (
+        {"grid": {"schedule": SCHEDULES, "again": [{"student.epochs": 7}]}},
+        "config: grid.again: key 'student.epochs' is already swept by grid.schedule; "
+        "sweep a key in one axis only (tie it to the others or leave it free)",
+    ),
+    (
+        {"grid": {"schedule": [1, 2]}},
+        "config: grid.schedule: must be a config key path with a list of values or a tied axis (a name with "
+        "mappings of key paths, e.g. schedule: [{student.batch_size: 100, student.epochs: 1000}]), got [1, 2]",
+    ),
+]
+# a repeated value would run twice and be counted twice
+REPEATED_VALUES = [
+    ({"n_samples": [100, 10, 100]}, "config: n_samples: must hold distinct values (100 appears twice), got [100, 10, 100]"),
+    ({"seeds": [0, 1, 0]}, "config: seeds: must hold distinct values (0 appears twice), got [0, 1, 0]"),
+    (
+        {"grid": {"student.batch_size": [100, 0.5, 100.0]}},
+        "config: grid.student.batch_size: must hold distinct values (100.0 appears twice), got [100, 0.5, 100.0]",
+    ),
+    (
+        {"grid": {"schedule": [SCHEDULES[1], SCHEDULES[0], dict(SCHEDULES[1])]}},
+        "config: grid.schedule: must hold distinct values ({'student.batch_size': 100, 'student.epochs': 10} "
+        "appears twice), got [{'student.batch_size': 100, 'student.epochs': 10}, {'student.batch_size': 0.2, "
+        "'student.epochs': 50}, {'student.batch_size': 100, 'student.epochs': 10}]",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     "raw, message",
@@ -39,7 +105,9 @@ from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
             "config: grid: unknown key 'student.wdth' (allowed: depth, width, lr, lr_final, epochs, batch_size, "
             "standardize, dtype)",
         ),
-    ],
+    ]
+    + TIED_AXIS_MISTAKES
+    + REPEATED_VALUES,
 )
 def test_bad_values_give_one_exact_line(raw, message):
     with pytest.raises(InputError) as exc:
@@ -126,10 +194,6 @@ def test_batch_size_fraction_and_checkpoints():
     assert str(exc.value) == "config: evaluation.checkpoints: epochs must be <= student.epochs = 10, got [20]"
 
 
-SCHEDULES = [
-    {"student.batch_size": 0.2, "student.epochs": 50},
-    {"student.batch_size": 100, "student.epochs": 10},
-]
 
 
 def test_tied_axis_is_one_axis_of_the_product_and_names_its_key_paths():
@@ -154,83 +218,6 @@ def test_tied_axis_reaches_checkpoints_and_round_trips_through_yaml():
     assert ExperimentConfig.model_validate(yaml.safe_load(c.to_yaml())) == c
     via_set = load_config({"grid": {"student.width": [8, 16]}}, ["grid.schedule=[{student.batch_size: 0.2, student.epochs: 50}]"])
     assert [(v.config.student.width, v.config.student.epochs) for v in expand_grid(via_set)] == [(8, 50), (16, 50)]
-
-
-@pytest.mark.parametrize(
-    "raw, message",
-    [
-        (
-            {"grid": {"schedule": [SCHEDULES[0], {"student.batch_size": 100}]}},
-            "config: grid.schedule[1]: must set the same keys as grid.schedule[0] (student.batch_size, "
-            "student.epochs), got (student.batch_size)",
-        ),
-        (
-            {"grid": {"schedule": [{"student.batch_size": 0.2, "student.epochs": 0}]}},
-            "config: grid.schedule[0]: student.epochs: must be an integer >= 1, got 0",
-        ),
-        (
-            {"grid": {"schedule": [{"student.batch_size": 2.5}]}},
-            "config: grid.schedule[0]: student.batch_size: must be an integer >= 1 (absolute) or a fraction in "
-            "(0, 1) of m, got 2.5",
-        ),
-        (
-            {"grid": {"schedule": [{"student.epoch": 3}]}},
-            "config: grid.schedule[0]: unknown key 'student.epoch' (allowed: depth, width, lr, lr_final, epochs, "
-            "batch_size, standardize, dtype)",
-        ),
-        (
-            {"grid": {"schedule": [SCHEDULES[0], 3]}},
-            "config: grid.schedule[1]: must be a non-empty mapping of key paths to values "
-            "(e.g. {student.batch_size: 100, student.epochs: 1000}), got 3",
-        ),
-        (
-            {"grid": {"schedule": [{"grid.student.width": [8]}]}},
-            "config: grid.schedule[0]: keys must be config key paths other than grid, got 'grid.student.width'",
-        ),
-        (
-            {"grid": {"student.batch_size": [0.5], "schedule": SCHEDULES}},
-            "config: grid.schedule: key 'student.batch_size' is already swept by grid.student.batch_size; "
-            "sweep a key in one axis only (tie it to the others or leave it free)",
-        ),
-        (
-            {"grid": {"schedule": SCHEDULES, "again": [{"student.epochs": 7}]}},
-            "config: grid.again: key 'student.epochs' is already swept by grid.schedule; "
-            "sweep a key in one axis only (tie it to the others or leave it free)",
-        ),
-        (
-            {"grid": {"schedule": [1, 2]}},
-            "config: grid.schedule: must be a config key path with a list of values or a tied axis (a name with "
-            "mappings of key paths, e.g. schedule: [{student.batch_size: 100, student.epochs: 1000}]), got [1, 2]",
-        ),
-    ],
-)
-def test_bad_tied_axes_give_one_exact_line(raw, message):
-    with pytest.raises(InputError) as exc:
-        load_config(raw)
-    assert str(exc.value) == message
-
-
-@pytest.mark.parametrize(
-    "raw, message",
-    [
-        ({"n_samples": [100, 10, 100]}, "config: n_samples: must hold distinct values (100 appears twice), got [100, 10, 100]"),
-        ({"seeds": [0, 1, 0]}, "config: seeds: must hold distinct values (0 appears twice), got [0, 1, 0]"),
-        (
-            {"grid": {"student.batch_size": [100, 0.5, 100.0]}},
-            "config: grid.student.batch_size: must hold distinct values (100.0 appears twice), got [100, 0.5, 100.0]",
-        ),
-        (
-            {"grid": {"schedule": [SCHEDULES[1], SCHEDULES[0], dict(SCHEDULES[1])]}},
-            "config: grid.schedule: must hold distinct values ({'student.batch_size': 100, 'student.epochs': 10} "
-            "appears twice), got [{'student.batch_size': 100, 'student.epochs': 10}, {'student.batch_size': 0.2, "
-            "'student.epochs': 50}, {'student.batch_size': 100, 'student.epochs': 10}]",
-        ),
-    ],
-)
-def test_repeated_values_are_rejected_not_counted_twice(raw, message):
-    with pytest.raises(InputError) as exc:
-        load_config(raw)
-    assert str(exc.value) == message
 
 
 @pytest.mark.parametrize("name", ["paper-1d", "paper-3d"])

@@ -99,10 +99,17 @@ def test_cli_text_table_and_one_line_errors(capsys):
     assert err == "uniformgap plan: error: config: n_samples: must hold distinct values (10 appears twice), got [10, 10]\n"
 
 
+def test_preset_names_without_importing_the_experiments_match_them():
+    from uniformgap.cli._parser import preset_names
+    from uniformgap.experiments import PRESETS
+
+    assert preset_names() == sorted(PRESETS)
+
+
 def test_registration_imports_nothing_heavy():
     code = (
-        "import argparse, sys; from uniformgap.cli import _plan; "
-        "p = argparse.ArgumentParser(); _plan.register(p.add_subparsers()); "
+        "import argparse, sys; from uniformgap.cli import _plan, _run; "
+        "p = argparse.ArgumentParser(); sub = p.add_subparsers(); _plan.register(sub); _run.register(sub); "
         "print(sorted(m for m in ('torch', 'pandas', 'matplotlib', 'uniformgap.experiments') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,16 +6,9 @@ Thin over :func:`uniformgap.experiments.plan_experiment`; registration imports n
 
 from __future__ import annotations
 
-from importlib import resources
-
-from ._parser import print_json
+from ._parser import add_config_arguments, preset_names, print_json
 
 _EXAMPLE = "uniformgap plan paper-1d --no-time --json"
-
-
-def _preset_names() -> list[str]:
-    folder = resources.files("uniformgap").joinpath("experiments", "presets")
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def register(sub) -> None:
@@ -28,13 +21,10 @@ def register(sub) -> None:
             "per-epoch decay gamma), the counts (trials, students trained, gradient steps, evaluations) and "
             "an estimated cost in CPU-seconds per trial and in total, extrapolated from a few timed training "
             "steps and forward passes on this machine (seconds; --no-time skips it). Nothing is written. "
-            f"Presets: {', '.join(_preset_names())}. Example: {_EXAMPLE}"
+            f"Presets: {', '.join(preset_names())}. Example: {_EXAMPLE}"
         ),
     )
-    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
-                   help="a preset name or a YAML experiment file (default: quick)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
+    add_config_arguments(p)
     p.add_argument("--no-time", dest="timed", action="store_false",
                    help="skip the timed steps (no cost estimate; instant)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
