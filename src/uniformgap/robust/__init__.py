@@ -13,6 +13,10 @@ from ._instances import manifold_linear as manifold_linear
 from ._instances import manifold_torus as manifold_torus
 from ._instances import theorem43_instance as theorem43_instance
 
+# separation statistics (docs/robust.md §6.1)
+from ._separation import SeparationReport as SeparationReport
+from ._separation import separation as separation
+
 __all__: list[str] = [
     # datasets and synthetic instances
     "Dataset",
@@ -22,4 +26,7 @@ __all__: list[str] = [
     "manifold_linear",
     "manifold_torus",
     "theorem43_instance",
+    # separation statistics
+    "SeparationReport",
+    "separation",
 ]
