@@ -220,7 +220,8 @@ def _to_other(xq, yq, xr, yr, p, tick) -> tuple[np.ndarray, np.ndarray]:
 
 def _pair_minima(xq, yq, xr, yr, dist, index, p, C, *, symmetric, tick) -> np.ndarray:
     """M[a, b] = min over queries of class a and references of class b ≠ a. The nearest-neighbour
-    results bound each entry from above (a real pair), which the exact search then improves."""
+    results bound each entry from above (a real pair); only queries with d_i < M[a, b] can improve
+    it (their distance to class b is ≥ d_i), and only those are searched."""
     M = np.full((C, C), math.inf)
     has = index >= 0
     np.minimum.at(M, (yq[has], yr[index[has]]), dist[has])
@@ -230,7 +231,7 @@ def _pair_minima(xq, yq, xr, yr, dist, index, p, C, *, symmetric, tick) -> np.nd
         for b in range(C):
             if a == b or (symmetric and b < a):
                 continue
-            q, ref = xq[yq == a], xr[yr == b]
+            q, ref = xq[(yq == a) & (dist < M[a, b])], xr[yr == b]
             if len(q) and len(ref):
                 M[a, b] = min(M[a, b], float(nearest(q, ref, p=p, upper=M[a, b])[0].min()))
             if tick is not None:
