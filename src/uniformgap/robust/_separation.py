@@ -213,8 +213,9 @@ def _to_other(xq, yq, xr, yr, p, tick) -> tuple[np.ndarray, np.ndarray]:
     for c in np.unique(yq):
         rows, others = np.flatnonzero(yq == c), np.flatnonzero(yr != c)
         d, j = nearest(xq[rows], xr[others], p=p, tick=tick)
-        dist[rows] = d
-        index[rows] = np.where(j >= 0, others[np.maximum(j, 0)], -1)
+        found = j >= 0
+        dist[rows[found]] = d[found]
+        index[rows[found]] = others[j[found]]
     return dist, index
 
 
