@@ -17,6 +17,11 @@ from ._instances import theorem43_instance as theorem43_instance
 from ._separation import SeparationReport as SeparationReport
 from ._separation import separation as separation
 
+# the robust classifier f*, g and the 1-NN margin (docs/robust.md §2, Prop. 3.2)
+from ._classifier import RobustClassifier as RobustClassifier
+from ._classifier import RobustEvaluation as RobustEvaluation
+from ._classifier import evaluate as evaluate
+
 __all__: list[str] = [
     # datasets and synthetic instances
     "Dataset",
@@ -29,4 +34,8 @@ __all__: list[str] = [
     # separation statistics
     "SeparationReport",
     "separation",
+    # the robust classifier
+    "RobustClassifier",
+    "RobustEvaluation",
+    "evaluate",
 ]
