@@ -166,7 +166,7 @@ def _attack(clf: RobustClassifier, x: np.ndarray, y: np.ndarray, J: np.ndarray, 
     """Boolean per point: a verified witness was found."""
     n, C = len(x), clf.n_classes
     broken = np.zeros(n, dtype=bool)
-    inner = delta * (1 - 1e-9)  # stays inside the closed ball after float64 rounding
+    inner = delta * (1 - 1e-9)  # stays inside the closed ball after float64 rounding (PGD, fallback)
 
     def verify(cand: np.ndarray, rows: np.ndarray) -> None:
         dist = np.abs(cand - x[rows]).max(1) if math.isinf(clf.p) else np.sqrt(((cand - x[rows]) ** 2).sum(1))
@@ -175,10 +175,11 @@ def _attack(clf: RobustClassifier, x: np.ndarray, y: np.ndarray, J: np.ndarray, 
             k, _ = clf.predict(cand[ok])
             broken[rows[ok][k != y[rows[ok]]]] = True
 
-    for c in range(C):  # (1) towards the nearest point of each other class
-        rows = np.flatnonzero((y != c) & ~broken)
-        if len(rows):
-            verify(_step_towards(x[rows], clf.x_train[J[rows, c]], inner, clf.p), rows)
+    for c in range(C):  # (1) towards the nearest point of each other class, to the sphere (or just inside)
+        for radius in (delta, inner):
+            rows = np.flatnonzero((y != c) & ~broken)
+            if len(rows):
+                verify(_step_towards(x[rows], clf.x_train[J[rows, c]], radius, clf.p), rows)
     rows = np.flatnonzero(~broken)
     if len(rows) and steps > 0:  # (2) PGD on the smoothed margin
         verify_pgd = _pgd(clf, x[rows], y[rows], inner, steps, restarts, seed)
