@@ -10,7 +10,6 @@ import math
 from ._parser import check_output, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap robust separation mnist-5k --drop 4 --delta 0.1 --plot sep.png"
-_PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 
 def _int(text: str) -> int:
@@ -48,7 +47,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    check_output(args.plot, "--plot", _PLOT_SUFFIXES)
+    from ..theory._sweep import PLOT_SUFFIXES
+
+    check_output(args.plot, "--plot", PLOT_SUFFIXES)
     from ..robust import load_dataset, separation
     from ..robust._separation import check_drop, parse_norm
 
