@@ -75,5 +75,7 @@ def _pairs(sub, report: SeparationReport, data: Dataset, pairs: list[dict]) -> N
             ax.set_title(head, fontsize=8)
             ax.legend(fontsize=6)
             ax.set_xticks([])
+            if c:
+                ax.set_yticks([])
     sub.suptitle("closest train–train pairs (top: a point, bottom: its nearest training point of another label)" if image
                  else "closest train–train pairs (solid: a point, dashed: its nearest other-label training point)", fontsize=9)
