@@ -6,7 +6,9 @@ Thin over :func:`uniformgap.audit.audit` (exact in 1-D, a certified bracket for 
 from __future__ import annotations
 
 from ._parser import domain as domain_arg
-from ._parser import positive_int, print_json, real
+from ._parser import examples, positive_int, print_json, real, times_default
+
+_MC_POINTS = 1 << 20  # the default Monte-Carlo sample: a second or so for small networks
 
 
 def register(sub) -> None:
@@ -20,6 +22,8 @@ def register(sub) -> None:
             "max over N uniform points (a lower estimate). Files: network JSON (uniformgap.network "
             "format) or .pt/.pth holding a torch.save'd nn.Sequential of Linear/ReLU."
         ),
+        epilog=examples("uniformgap audit teacher.json student.json",
+                        "uniformgap audit a.json b.json --domain 0,1 --mc-points 1e6 --json"),
     )
     p.add_argument("network_a", metavar="A", help="first network (.json, .pt or .pth)")
     p.add_argument("network_b", metavar="B", help="second network (.json, .pt or .pth)")
@@ -29,7 +33,8 @@ def register(sub) -> None:
     )
     p.add_argument("--tol", type=real(0, strict=True), default=0.01, help="target relative gap of the bracket (default 0.01)")
     p.add_argument("--budget-s", type=real(0, strict=True), default=10.0, help="time budget of branch and bound, seconds (default 10)")
-    p.add_argument("--mc-points", type=positive_int(1), default=1 << 20, metavar="N", help="uniform points for the Monte-Carlo max (default 2^20)")
+    p.add_argument("--mc-points", type=positive_int(1, 1 << 30, times_default(_MC_POINTS, "points")),
+                   default=_MC_POINTS, metavar="N", help="uniform points for the Monte-Carlo max (default 2^20)")
     p.add_argument("--seed", type=positive_int(0), default=0, help="seed of the Monte-Carlo points (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)

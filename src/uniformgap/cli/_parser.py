@@ -11,6 +11,7 @@ import json
 import math
 import re
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 
@@ -22,6 +23,7 @@ class OneLineParser(argparse.ArgumentParser):
     """
 
     def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,.*)?$")
 
@@ -29,14 +31,57 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def positive_int(minimum: int = 1):
+class _Formatter(argparse.HelpFormatter):
+    """Wraps descriptions as usual but prints an ``examples(...)`` epilog line by line."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith(_EXAMPLES):
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
+
+
+_EXAMPLES = "examples:"
+
+
+def examples(*commands: str) -> str:
+    """The epilog of a subcommand's ``--help``: one correct call per line."""
+    return "\n".join([_EXAMPLES, *(f"  {c}" for c in commands)])
+
+
+def times_default(default: int, what: str) -> Callable[[int], str]:
+    """``need`` for :func:`positive_int`: how many times the default's work a value asks for."""
+    return lambda n: f"{n:.3g} {what} would take {n / default:.3g} times as long as the default {default}"
+
+
+def _integer(text: str) -> int | None:
+    """``text`` as an int: '1000', '1_000' or an integer in scientific notation ('1e6'); else None."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if math.isfinite(value) and value.is_integer() else None
+
+
+def positive_int(minimum: int = 1, maximum: int | None = None, need: Callable[[int], str] | None = None):
+    """An integer >= ``minimum`` (counts accept '1e6' like '1000000'), at most ``maximum``.
+
+    ``need(value)`` says what a value above ``maximum`` would need (memory, time), e.g.
+    "1e11 points would need 800 GB"; the error names it.
+    """
+
     def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}") from None
-        if value < minimum:
+        value = _integer(text)
+        if value is None or value < minimum:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        if maximum is not None and value > maximum:
+            why = f": {need(value)}" if need is not None else ""
+            raise argparse.ArgumentTypeError(
+                f"must be an integer from {minimum} to {maximum:.3g}, got {text!r}{why}"
+            )
         return value
 
     parse.__name__ = f"integer >= {minimum}"
@@ -94,19 +139,31 @@ def domain(text: str) -> tuple[float, float]:
     return lo, hi
 
 
-def int_range(text: str) -> list[int]:
-    """'1:30' → [1, ..., 30] (inclusive); '3,5,8' → [3, 5, 8]."""
+def int_range(text: str, maximum_count: int = 10_000) -> list[int]:
+    """'1:30' → [1, ..., 30] (inclusive); '3,5,8' → [3, 5, 8]; at most ``maximum_count`` values."""
+    allowed = "must be an inclusive range LO:HI or a comma list of integers (e.g. 1:30 or 3,5,8)"
     try:
         if ":" in text:
             lo, hi = (int(p) for p in text.split(":"))
             if hi < lo:
                 raise ValueError
-            return list(range(lo, hi + 1))
-        return [int(p) for p in text.split(",")]
+            count = hi - lo + 1
+        else:
+            values = [int(p) for p in text.split(",")]
+            count = len(values)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be an inclusive range LO:HI or a comma list of integers (e.g. 1:30 or 3,5,8), got {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}") from None
+    if count > maximum_count:
+        raise argparse.ArgumentTypeError(f"must have at most {maximum_count} values, got {text!r} ({count} values)")
+    return list(range(lo, hi + 1)) if ":" in text else values
+
+
+def human_bytes(n: float) -> str:
+    """'800 GB' for 8e11: a memory size in words (powers of 1000)."""
+    for unit, size in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} bytes"
 
 
 def print_json(obj: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from ._analyze import add_analysis_options, run_and_config
+from ._parser import examples
 
 DESCRIPTION = (
     "Write one self-contained HTML file (figures embedded, tables, the resolved config, package "
@@ -17,7 +18,9 @@ DESCRIPTION = (
 
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="self-contained HTML report of a run", description=DESCRIPTION)
+    p = sub.add_parser("report", help="self-contained HTML report of a run", description=DESCRIPTION,
+                       epilog=examples("uniformgap report runs/quick-20250101-120000",
+                                       "uniformgap report RUN_DIR --out report.html --selection test"))
     add_analysis_options(p)
     p.add_argument("--out", default=None, metavar="FILE.html", help="output file (default RUN_DIR/report.html)")
     p.add_argument("--figures", default=None, metavar="DIR", help="where the PNG/PDF figures go (default RUN_DIR/figures)")
