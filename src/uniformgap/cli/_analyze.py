@@ -9,7 +9,7 @@ import argparse
 import math
 import sys
 
-from ._parser import examples, positive_int, print_json, times_default
+from ._parser import check_output, examples, positive_int, print_json, times_default
 
 _BOOTSTRAP = 1000  # replicates: percentile intervals stable to about a percent
 
@@ -77,7 +77,9 @@ def _g(x) -> str:
 def run(args) -> int:
     from ..analysis import analyze, make_figures
 
-    analysis = analyze(*run_and_config(args))
+    run_data, config = run_and_config(args)
+    check_output("--figures", args.figures, directory=True)
+    analysis = analyze(run_data, config)
     figures = make_figures(analysis, args.figures) if args.figures else None
     if analysis.partial:
         print("uniformgap analyze: PARTIAL run: analysing the rows that exist (see notes)", file=sys.stderr)

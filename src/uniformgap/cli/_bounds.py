@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
     from ..theory import BoundsReport
-from ._parser import examples, int_range, number_list, positive_int, print_json, real
+from ._parser import check_output, examples, int_range, number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap bounds --dim 15 --depth 5 --eps 1e-3"
 _SWEEP_EXAMPLE = "uniformgap bounds --dims 1:30 --depths 3:10 --eps 1e-3"
@@ -108,8 +108,7 @@ def _check_args(args) -> bool:
             raise InputError(f"`--width` must be one integer in a sweep (--dims/--depths), got '{','.join(map(str, args.width))}'")
         from ..theory._sweep import PLOT_SUFFIXES
 
-        if args.plot is not None and not args.plot.lower().endswith(PLOT_SUFFIXES):
-            raise InputError(f"`--plot` must end in .png, .pdf or .svg, got {args.plot!r}")
+        check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     else:
         for flag in ("table", "plot"):
             if getattr(args, flag):

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from .._errors import InputError
 from ._parser import domain as domain_arg
-from ._parser import examples, number_list, positive_int, print_json, real, times_default
+from ._parser import check_output, examples, number_list, positive_int, print_json, real, times_default
 
 _CLI_NAMES = {
     "M": "--scale", "y": "--center", "width": "--width", "domain": "--domain", "q": "--reg", "style": "--style"
 }
-_PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
     import torch
@@ -110,24 +109,20 @@ def _network_class(args: argparse.Namespace, q: float) -> NetworkClass:
 
 
 
-def _check_suffix(path: str | None, flag: str, suffixes: tuple[str, ...]) -> None:
-    if path is not None and Path(path).suffix.lower() not in suffixes:
-        allowed = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
-        raise InputError(f"`{flag}` must end in {allowed}, got {path!r}")
-
-
 def _q_json(q: float) -> float | str:
     return "inf" if math.isinf(q) else q
 
 
 # -- construct hat --------------------------------------------------------------------------
 def run_hat(args: argparse.Namespace) -> int:
-    _check_suffix(args.export, "--export", (".json",))
+    from ..theory._sweep import PLOT_SUFFIXES
+
+    check_output("--export", args.export, suffixes=(".json",))
+    check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     from ..analysis import plot_hat
     from ..networks import save_network
     from ..theory import hat_network, validate_hat_args
 
-    _check_suffix(args.plot, "--plot", _PLOT_SUFFIXES)
     cls = _network_class(args, args.reg)
     domain = args.domain
     M, y, domain = validate_hat_args(cls, args.scale, args.center, style=args.style, domain=domain, names=_CLI_NAMES)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -164,6 +166,44 @@ def human_bytes(n: float) -> str:
         if n >= size:
             return f"{n / size:.3g} {unit}"
     return f"{n:.0f} bytes"
+
+
+def check_output(
+    flag: str,
+    path: str | os.PathLike | None,
+    *,
+    suffixes: tuple[str, ...] = (),
+    directory: bool = False,
+    inputs: tuple[str | os.PathLike, ...] = (),
+) -> None:
+    """Before anything is written: ``path`` (given as ``flag``) can be written, ends in one of
+    ``suffixes`` (a file) or is a directory (``directory``), and is none of the ``inputs``.
+
+    Raises :class:`uniformgap.InputError` naming the flag and the path.
+    """
+    from .._errors import InputError
+
+    if path is None:
+        return
+    name, target = os.fspath(path), Path(path)
+    if directory:
+        if target.exists() and not target.is_dir():
+            raise InputError(f"`{flag}` must be a directory, got the file {name!r}")
+    else:
+        if target.is_dir():
+            raise InputError(f"`{flag}` must be a file, got the directory {name!r} (e.g. {flag} {target / ('out' + (suffixes or ('',))[0])})")
+        if suffixes and target.suffix.lower() not in suffixes:
+            allowed = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+            raise InputError(f"`{flag}` must end in {allowed}, got {name!r}")
+        if any(Path(i).exists() and target.exists() and os.path.samefile(i, target) for i in inputs):
+            raise InputError(f"`{flag}` would overwrite an input of this command, got {name!r} (choose another file)")
+    parent = target if directory else target.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"`{flag}` cannot be created: {os.fspath(parent)!r} is a file, got {name!r}")
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise InputError(f"`{flag}` cannot be written: {os.fspath(parent)!r} is not writable, got {name!r}")
 
 
 def print_json(obj: Any) -> None:
