@@ -139,7 +139,7 @@ def test_every_bad_input_is_one_line_with_exit_2(files, capsys):
         bad = f"uniformgap audit: error: {files['bad']}: not valid JSON (JSONDecodeError: {exc})"
     assert _error(capsys, ["audit", a1, files["bad"]]) == bad
 
-    domain = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
+    domain = "must be LO,HI with -1e6 <= LO < HI <= 1e6 (e.g. --domain -0.5,0.5 or --domain 0,1)"
     flags = {
         ("--domain", "1,0"): f"argument --domain: {domain}, got '1,0'",
         ("--domain", "0,0"): f"argument --domain: {domain}, got '0,0'",

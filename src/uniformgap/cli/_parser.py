@@ -20,14 +20,14 @@ from typing import Any, NoReturn
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (no usage dump) and exit 2.
 
-    It also reads values such as ``-0.5,0.5`` or ``-1e-3`` as values, not flags, so that
+    It also reads values such as ``-0.5,0.5``, ``-1e-3`` or ``-inf`` as values, not flags, so that
     ``--domain -0.5,0.5`` works without ``=`` (argparse only knows plain negative numbers).
     """
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
-        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,.*)?$")
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+|inf|nan)([eE][-+]?\d+)?(,.*)?$", re.IGNORECASE)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -129,14 +129,21 @@ def number_list(kind: type = float):
     return parse
 
 
+_MAX_CORNER = 1e6
+
+
 def domain(text: str) -> tuple[float, float]:
-    """'LO,HI' → (LO, HI) with finite LO < HI: the cube [LO,HI]^d."""
-    allowed = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
+    """'LO,HI' → (LO, HI) with -1e6 <= LO < HI <= 1e6: the cube [LO,HI]^d.
+
+    Corners beyond ±1e6 make network values and the width HI - LO overflow or lose all
+    precision in float64 (e.g. 0,1e308); the paper's cubes are [0,1]^d and [-1/2,1/2]^d.
+    """
+    allowed = "must be LO,HI with -1e6 <= LO < HI <= 1e6 (e.g. --domain -0.5,0.5 or --domain 0,1)"
     try:
         lo, hi = (float(part) for part in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+    if not -_MAX_CORNER <= lo < hi <= _MAX_CORNER:
         raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}")
     return lo, hi
 

@@ -274,10 +274,19 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             raise InputError(f"config: grid.{key}: must be a non-empty list of values, got []")
         if key == "grid" or key.startswith("grid."):
             raise InputError(f"config: grid.{key}: cannot sweep the grid itself")
+        if key in _NOT_SWEPT:
+            raise InputError(
+                f"config: grid.{key}: every run already sweeps {key}; list the values there instead, "
+                f"got {values!r} (e.g. --set {key}=[100,1000])"
+            )
         for i, value in enumerate(values):
             _check_axis_value(config, key, i, value)
     expand_grid(config)
     return config
+
+
+# Lists every run iterates over itself: a grid axis over them would nest lists in the table.
+_NOT_SWEPT = ("n_samples", "seeds")
 
 
 def _check_axis_value(config: ExperimentConfig, key: str, i: int, value: Any) -> None:
@@ -310,6 +319,8 @@ def _read_source(source: str | Path | dict) -> dict:
             raise InputError(
                 f"`config` must be a preset ({', '.join(PRESETS)}) or a YAML file, got {text_source!r}"
             )
+        if path.is_dir():
+            raise InputError(f"config file {text_source!r} is a directory, not a YAML file")
         if not path.is_file():
             raise InputError(f"config file {text_source!r} does not exist")
         try:
