@@ -106,3 +106,23 @@ def test_counts_accept_scientific_integers_everywhere(argv, value):
     args = build_parser().parse_args(argv)
     flag = next(a for a in argv if a in ("--samples", "--bootstrap", "--mc-points"))
     assert getattr(args, flag.lstrip("-").replace("-", "_")) == value
+
+
+@pytest.mark.parametrize(
+    ("exc", "line"),
+    [
+        (PermissionError(13, "Permission denied", "net.json"), "uniformgap audit: error: cannot use 'net.json': Permission denied"),
+        (IsADirectoryError(21, "Is a directory", "nets/"), "uniformgap audit: error: cannot use 'nets/': Is a directory"),
+        (UnicodeDecodeError("utf-8", b"\xe9", 0, 1, "invalid continuation byte"),
+         "uniformgap audit: error: an input file is not UTF-8 text (invalid continuation byte at byte 0); save it as UTF-8"),
+    ],
+)
+def test_file_system_and_decoding_errors_end_as_one_line(exc, line, monkeypatch, capsys):
+    import uniformgap.audit
+
+    def fail(path):
+        raise exc
+
+    monkeypatch.setattr(uniformgap.audit, "load_model", fail)
+    assert main(["audit", "a.json", "b.json"]) == 2
+    assert capsys.readouterr().err == line + "\n"
