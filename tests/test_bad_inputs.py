@@ -116,6 +116,7 @@ CASES = [
     ([*RUN, "--set", "grid.n_samples=[[10],[20]]"], "config: grid.n_samples: every run already sweeps n_samples"),
     ([*RUN, "--set", "grid.student.width=[]"], "config: grid.student.width: must be a non-empty list of values, got []"),
     ([*RUN, "--set", "target.kind=banana"], "config: target.kind: must be one of 'teacher', 'sine', 'hat', 'file', got 'banana'"),
+    ([*RUN, "--set", "target={d: 3}"], "config: missing required key 'target.kind' (one of 'teacher', 'sine', 'hat', 'file'"),
     ([*RUN, "--set", "nokey"], "`--set` must be KEY=VALUE with a dotted key"),
     ([*RUN, "--set", "student.width=[1"], "`--set` value of 'student.width' is not valid YAML"),
     (["run", "{W}/hat.yaml", "--local"], "config: target.y: must be 1 number(s) in [-0.5, 0.5] (the domain), got [3.0]"),

@@ -69,7 +69,7 @@ def _error(args, message: str) -> int:
 
 
 def _os_message(exc: OSError) -> str:
-    """'cannot write 'out/x.json': Permission denied' from an OSError (a path the user gave)."""
+    """"cannot use 'out/x.json': Permission denied" from an OSError (a path the user gave)."""
     paths = [p for p in (exc.filename, exc.filename2) if p is not None]
     what = " -> ".join(repr(os.fsdecode(p)) for p in paths) or "a file"
     return f"cannot use {what}: {exc.strerror or exc}"

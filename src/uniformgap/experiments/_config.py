@@ -374,7 +374,10 @@ def _one_line(err: dict) -> str:
         return f"unknown key {path!r} (allowed: {allowed})"
     if kind == "missing":
         return f"missing required key {path!r}"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
+    if kind == "union_tag_not_found":
+        tags = ", ".join(repr(t) for t in TARGET_MODELS)
+        return f"missing required key '{path}.kind' (one of {tags}; e.g. {path}: {{kind: teacher, d: 1}})"
+    if kind == "union_tag_invalid":
         tags = ", ".join(repr(t) for t in TARGET_MODELS)
         got = value.get("kind") if isinstance(value, dict) else value
         return f"{path}.kind: must be one of {tags}, got {got!r}"
