@@ -213,6 +213,14 @@ def check_output(
         raise InputError(f"`{flag}` cannot be written: {os.fspath(parent)!r} is not writable, got {name!r}")
 
 
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """PRESET|CONFIG.yaml (default quick) and repeatable --set KEY=VALUE, as `run` and `plan` take them."""
+    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
+                   help="a preset name or a YAML experiment file (default: quick)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
+
+
 def print_json(obj: Any) -> None:
     """One JSON object on stdout; non-finite floats become null (valid JSON)."""
     json.dump(_finite(obj), sys.stdout, indent=2)

@@ -8,12 +8,11 @@ from __future__ import annotations
 import sys
 
 from .._errors import InputError
-from ._parser import examples, print_json
+from .._presets import preset_names
+from ._parser import add_config_arguments, examples, print_json
 
 
 def register(sub) -> None:
-    from .._presets import preset_names
-
     p = sub.add_parser(
         "run",
         help="run a student-teacher experiment (preset or YAML config) on Ray or in-process",
@@ -27,10 +26,7 @@ def register(sub) -> None:
                         "uniformgap run my-experiment.yaml --json",
                         "uniformgap run --resume runs/quick"),
     )
-    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
-                   help="a preset name or a YAML experiment file (default: quick)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
+    add_config_arguments(p)
     p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>-<timestamp>)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace what a run wrote in a non-empty --out (refused otherwise)")
