@@ -130,6 +130,10 @@ CASES = [
     ([*RUN, "--out", "{W}/busy"], "`--out` directory '{W}/busy' is not empty (choose a new directory or pass --overwrite)"),
     ([*RUN, "--out", "{W}/tiny.yaml"], "`--out` must be a directory, got the file '{W}/tiny.yaml'"),
     ([*RUN, "--out", "{W}/tiny.yaml/sub"], "`--out` directory '{W}/tiny.yaml/sub' cannot be created: '{W}/tiny.yaml' is a file"),
+    (["plan", "nope"], "`config` must be a preset (paper-1d, paper-3d, quick, sine-1d) or a YAML file, got 'nope'"),
+    (["plan", "{W}/latin1.yaml", "--no-time"], "config file '{W}/latin1.yaml' is not UTF-8 text"),
+    (["plan", "{W}/tiny.yaml", "--no-time", "--set", "student.lr=.inf"], "config: student.lr: must be a finite number, got inf"),
+    (["plan", "{W}/tiny.yaml", "--no-time", "--set", "seeds=[1,1]"], "config: seeds: must hold distinct values (1 appears twice)"),
     # -- analyze / report --------------------------------------------------------------------
     (["analyze", "{W}/nowhere"], "{W}/nowhere"),
     (["analyze", "{W}/busy"], "{W}/busy"),
@@ -223,7 +227,7 @@ def snapshot(root: Path) -> dict[str, str]:
 def test_the_table_is_large_and_covers_every_subcommand():
     assert len(CASES) >= 80
     commands = {argv[0] for argv, _ in CASES}
-    assert {"bounds", "construct", "run", "analyze", "report", "audit", "fool"} <= commands
+    assert {"bounds", "construct", "plan", "run", "analyze", "report", "audit", "fool"} <= commands
 
 
 @pytest.mark.parametrize(("argv", "fragment"), CASES, ids=[" ".join(a)[:60] for a, _ in CASES])
