@@ -126,3 +126,4 @@ def test_file_system_and_decoding_errors_end_as_one_line(exc, line, monkeypatch,
     monkeypatch.setattr(uniformgap.audit, "load_model", fail)
     assert main(["audit", "a.json", "b.json"]) == 2
     assert capsys.readouterr().err == line + "\n"
+
