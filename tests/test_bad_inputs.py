@@ -164,7 +164,7 @@ CASES = [
     (["audit", "{W}/a.json", "{W}/b.json", "--domain", "1,0"], "argument --domain: must be LO,HI with -1e6 <= LO < HI <= 1e6"),
     (["audit", "{W}/a.json", "{W}/b.json", "--domain", "0,1e308"], "argument --domain: must be LO,HI with -1e6 <= LO < HI <= 1e6"),
     (["audit", "{W}/a.json", "{W}/b.json", "--seed", "-1"], "argument --seed: must be an integer >= 0, got '-1'"),
-    (["audit", "{W}/a.json"], "the following arguments are required: B"),
+    (["audit", "{W}/a.json"], "`B` is required when A is a network file"),
     # -- fool --------------------------------------------------------------------------------
     (["fool"], "the following arguments are required: --samples/-m"),
     (["fool", "--samples", "0"], "argument --samples/-m: must be an integer >= 1, got '0'"),
