@@ -165,6 +165,10 @@ CASES = [
     (["audit", "{W}/a.json", "{W}/b.json", "--domain", "0,1e308"], "argument --domain: must be LO,HI with -1e6 <= LO < HI <= 1e6"),
     (["audit", "{W}/a.json", "{W}/b.json", "--seed", "-1"], "argument --seed: must be an integer >= 0, got '-1'"),
     (["audit", "{W}/a.json"], "`B` is required when A is a network file"),
+    (["audit", "{W}/run", "{W}/a.json"], "`B` must be omitted when A is a run directory"),
+    (["audit", "{W}/run", "--samples", "99"], "`--samples` must be one of [8, 16], got 99"),
+    (["audit", "{W}/run"], "`--samples` is required: the run has 2 values [8, 16] (e.g. --samples 16)"),
+    (["audit", "{W}/a.json", "{W}/b.json", "--epoch", "1"], "`--epoch` selects a student of a run: A must be a run directory"),
     # -- fool --------------------------------------------------------------------------------
     (["fool"], "the following arguments are required: --samples/-m"),
     (["fool", "--samples", "0"], "argument --samples/-m: must be an integer >= 1, got '0'"),
