@@ -139,7 +139,7 @@ def test_every_bad_input_is_one_line_with_exit_2(files, capsys):
         bad = f"uniformgap audit: error: {files['bad']}: not valid JSON (JSONDecodeError: {exc})"
     assert _error(capsys, ["audit", a1, files["bad"]]) == bad
 
-    domain = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
+    domain = "must be LO,HI with -1e6 <= LO < HI <= 1e6 (e.g. --domain -0.5,0.5 or --domain 0,1)"
     flags = {
         ("--domain", "1,0"): f"argument --domain: {domain}, got '1,0'",
         ("--domain", "0,0"): f"argument --domain: {domain}, got '0,0'",
@@ -167,3 +167,63 @@ def test_api_rejects_bad_arguments():
         with pytest.raises(InputError) as exc:
             call()
         assert str(exc.value) == message
+
+
+RUN_CFG = {
+    "name": "tiny", "target": {"kind": "teacher", "d": 1, "n": 2, "depth": 3, "width": 4},
+    "n_samples": [8, 16], "seeds": [0, 1],
+    "student": {"depth": 3, "width": 4, "lr": 1.0e-2, "lr_final": 1.0e-3, "epochs": 4, "batch_size": 0.5},
+    "evaluation": {"checkpoints": 2, "test_points": 4096, "val_points": 64, "chunk_size": 4096},
+}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from uniformgap.experiments import load_config, run_experiment
+
+    out = tmp_path_factory.mktemp("audit-run") / "run"
+    run_experiment(load_config(RUN_CFG), out=out, executor="local", progress=False)
+    return out
+
+
+def test_audit_reads_a_student_the_run_saved(run_dir, capsys):
+    import pandas as pd
+
+    from uniformgap.networks import load_network
+
+    assert main(["audit", str(run_dir), "--samples", "16", "--teacher", "1", "--train-seed", "0", "--epoch", "2",
+                 "--mc-points", "1000", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["exact"] is True and out["domain"] == [-0.5, 0.5]
+    assert out["a"] == "student gd m=16 teacher 1 seed 0 epoch 2" and out["b"] == "its teacher"
+    # the run's own Monte-Carlo max on 4096 test points is a lower estimate of the same sup
+    table = pd.read_parquet(run_dir / "results.parquet")
+    row = table[(table.n_samples == 16) & (table.teacher == 1) & (table.seed == 0) & (table.epoch == 2)]
+    assert len(row) == 1 and float(row.linf.iloc[0]) <= out["sup_upper"] * (1 + 1e-12)
+    assert float(row.linf.iloc[0]) >= 0.9 * out["sup_upper"]
+    # the teacher is the saved file: |student - teacher| at the reported argmax is the sup
+    teacher, _ = load_network(run_dir / "teachers" / "teacher_1.json")
+    assert teacher.architecture == (1, 4, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (["--samples", "16", "--teacher", "0"], "`--train-seed` is required: the run has 2 values [0, 1] (e.g. --train-seed 1)"),
+        (["--samples", "99", "--teacher", "0", "--train-seed", "0"], "`--samples` must be one of [8, 16], got 99"),
+        (["--samples", "16", "--teacher", "0", "--train-seed", "0", "--epoch", "3"], "`--epoch` must be one of [2, 4], got 3"),
+        (["b.json", "--samples", "16"], "`B` must be omitted when A is a run directory, got 'b.json'"),
+    ],
+)
+def test_audit_of_a_run_names_what_is_missing(run_dir, extra, line, capsys):
+    argv = ["audit", str(run_dir), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and line in err, err
+
+
+def test_run_flags_need_a_run_directory(files, capsys):
+    assert main(["audit", files["a1"], files["b1"], "--teacher", "0"]) == 2
+    assert capsys.readouterr().err == (
+        f"uniformgap audit: error: `--teacher` selects a student of a run: A must be a run directory, got {files['a1']!r}\n"
+    )

@@ -9,7 +9,9 @@ import argparse
 import math
 import sys
 
-from ._parser import positive_int, print_json
+from ._parser import check_output, examples, positive_int, print_json, times_default
+
+_BOOTSTRAP = 1000  # replicates: percentile intervals stable to about a percent
 
 DESCRIPTION = (
     "Estimate the minimax error of arXiv:2205.13531, eq. (5), from a run's results table: for every "
@@ -36,7 +38,8 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
                    help="how checkpoints/configurations are chosen (default: validation; test = the paper's, optimistic)")
     p.add_argument("--metrics", default=None, metavar="LIST",
                    help="comma list of metric columns (default: l1,l2,linf and linf_exact,linf_lower,linf_upper when present)")
-    p.add_argument("--bootstrap", type=positive_int(0), default=1000, metavar="N",
+    p.add_argument("--bootstrap", type=positive_int(0, 10**6, times_default(_BOOTSTRAP, "replicates")),
+                   default=_BOOTSTRAP, metavar="N",
                    help="bootstrap replicates for the intervals (default 1000; 0: none)")
     p.add_argument("--seed", type=positive_int(0), default=0, metavar="S", help="bootstrap seed (default 0)")
 
@@ -53,7 +56,10 @@ def run_and_config(args):
 
 
 def register(sub) -> None:
-    p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION)
+    p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION,
+                       epilog=examples("uniformgap analyze runs/quick-20250101-120000",
+                                       "uniformgap analyze RUN_DIR --selection test --bootstrap 0 --json",
+                                       "uniformgap analyze RUN_DIR --figures RUN_DIR/figures"))
     add_analysis_options(p)
     p.add_argument("--figures", default=None, metavar="DIR", help="also write the figures (PNG and PDF) to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -71,7 +77,9 @@ def _g(x) -> str:
 def run(args) -> int:
     from ..analysis import analyze, make_figures
 
-    analysis = analyze(*run_and_config(args))
+    run_data, config = run_and_config(args)
+    check_output("--figures", args.figures, directory=True)
+    analysis = analyze(run_data, config)
     figures = make_figures(analysis, args.figures) if args.figures else None
     if analysis.partial:
         print("uniformgap analyze: PARTIAL run: analysing the rows that exist (see notes)", file=sys.stderr)

@@ -18,6 +18,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import socket
 import sys
 import time
@@ -36,6 +37,9 @@ from ._tracking import make_trackers
 from ._trial import TrialSpec, checkpoint_epochs, is_done
 
 EXECUTORS = ("ray", "local")
+# What a run (and `report` into it) writes in RUN_DIR: removed by ``overwrite=True``, nothing else is.
+RUN_ENTRIES = ("config.yaml", "run.json", "results.parquet", "results.csv", "teachers", "students", "trials",
+               "tensorboard", "wandb", "figures", "report.html")
 
 
 @dataclass(frozen=True)
@@ -112,11 +116,16 @@ def run_experiment(
     address: str | None = None,
     wandb: bool = False,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run an experiment from a config object, a preset name or a YAML path.
 
-    ``out`` defaults to runs/<name>-<timestamp>. ``executor`` is "ray" (default; local Ray
-    instance, or the cluster at ``address`` / RAY_ADDRESS) or "local" (in-process).
+    ``out`` defaults to runs/<name>-<timestamp>; a non-empty ``out`` is refused unless
+    ``overwrite`` (which removes the entries a run writes, :data:`RUN_ENTRIES`, and nothing
+    else). ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
+    RAY_ADDRESS) or "local" (in-process). Everything (config, targets, ``out``) is validated
+    before RUN_DIR is created. An interrupt (Ctrl-C) propagates with ``run_dir`` set on the
+    exception, so the caller can say how to resume.
     """
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
@@ -124,12 +133,51 @@ def run_experiment(
         config = load_config(config.model_dump(), overrides)
     _check_executor(executor)
     specs = plan_trials(config)
+    built = _build_targets(specs)
     run_dir = Path(out) if out is not None else Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (run_dir / "config.yaml").exists():
-        raise InputError(f"`--out` directory {str(run_dir)!r} already holds a run (continue it with --resume {run_dir})")
+    _check_out(run_dir, overwrite)
+    if overwrite:
+        for name in RUN_ENTRIES:
+            entry = run_dir / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink(missing_ok=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(run_dir / "config.yaml", config.to_yaml())
-    return _execute(run_dir.resolve(), config, specs, executor, address, wandb, progress)
+    return _execute(run_dir.resolve(), config, specs, executor, address, wandb, progress, built)
+
+
+def _check_out(run_dir: Path, overwrite: bool) -> None:
+    """Refuse an ``out`` that is a file, holds other files (unless ``overwrite``) or cannot be created."""
+    name = str(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(f"`--out` must be a directory, got the file {name!r} (e.g. --out runs/my-run)")
+    if run_dir.is_dir() and not overwrite:
+        if (run_dir / "config.yaml").exists():
+            raise InputError(
+                f"`--out` directory {name!r} already holds a run (continue it with --resume {run_dir}, "
+                "or replace it with --overwrite)"
+            )
+        if any(run_dir.iterdir()):
+            raise InputError(f"`--out` directory {name!r} is not empty (choose a new directory or pass --overwrite)")
+    parent = run_dir
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"`--out` directory {name!r} cannot be created: {str(parent)!r} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"`--out` directory {name!r} cannot be created or written: {str(parent)!r} is not writable")
+
+
+def _build_targets(specs: list[TrialSpec]) -> dict[str, list[Any]]:
+    """The targets of every teachers directory of the plan, built once (validates hat centres
+    and user network files) before anything is written."""
+    built: dict[str, list[Any]] = {}
+    for spec in specs:
+        if spec.teachers_dir not in built:
+            built[spec.teachers_dir] = build_targets(spec.experiment_config())
+    return built
 
 
 def resume_run(
@@ -149,7 +197,7 @@ def _check_executor(executor: str) -> None:
         raise InputError(f"`executor` must be 'ray' or 'local', got {executor!r}")
 
 
-def _write_targets(run_dir: Path, specs: list[TrialSpec]) -> None:
+def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[Any]] | None = None) -> None:
     seen: set[str] = set()
     for spec in specs:
         if spec.teachers_dir in seen:
@@ -161,14 +209,15 @@ def _write_targets(run_dir: Path, specs: list[TrialSpec]) -> None:
             (directory / f"teacher_{i}.json").is_file() for i in range(n_targets(cfg))
         ):
             continue  # resume: keep the saved teachers (user files may have moved)
-        save_targets(build_targets(cfg), directory, cfg)
+        targets = built[spec.teachers_dir] if built and spec.teachers_dir in built else build_targets(cfg)
+        save_targets(targets, directory, cfg)
 
 
-def _execute(run_dir, config, specs, executor, address, wandb, progress) -> RunResult:
+def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None) -> RunResult:
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    _write_targets(run_dir, specs)
+    _write_targets(run_dir, specs, built)
     swept = list(dict.fromkeys(k for s in specs for k in s.swept))
     info = _run_info(run_dir, config, executor)
     write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
@@ -202,8 +251,9 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress) -> RunR
                 from ._ray import run_ray
 
                 run_ray(pending, run_dir, config.execution, on_done=on_done, address=address)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         interrupted = True
+        exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
         raise
     finally:
         bar.close()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -188,6 +189,25 @@ def run_trial(spec: TrialSpec, run_dir: str | Path, *, report: Report | None = N
     return tdir
 
 
+def _load_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The trainer checkpoint at ``path``, or None when there is none. A checkpoint that cannot
+    be read (a crash mid-write on a filesystem without atomic rename, a truncated copy) is named
+    on stderr and set aside as ``<path>.corrupt-<time>``; the trial then starts from epoch 0."""
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if not (isinstance(state, dict) and "trainer" in state and "wall_time_s" in state):
+            raise ValueError("not a trainer checkpoint")
+        return state
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is set aside, never trusted
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        path.replace(aside)
+        print(f"uniformgap: checkpoint {str(path)!r} is unreadable ({type(exc).__name__}); set aside as "
+              f"{aside.name!r}, this trial restarts from epoch 0", file=sys.stderr)
+        return None
+
+
 def _row_base(spec: TrialSpec, config: ExperimentConfig, t: int, s: int, batch_size: int | None) -> dict[str, Any]:
     gd = spec.learner == "gd"
     return {
@@ -287,8 +307,8 @@ def _run_gd(spec: TrialSpec, config: ExperimentConfig, targets: list[Target], ru
     rows: list[dict[str, Any]] = []
     wall0 = 0.0
     state_path = tdir / "state.pt"
-    if state_path.is_file():
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
+    state = _load_checkpoint(state_path)
+    if state is not None:
         trainer.load_state_dict(state["trainer"])
         wall0 = float(state["wall_time_s"])
         old = read_trial_rows(tdir)
