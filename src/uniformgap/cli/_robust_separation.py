@@ -116,4 +116,6 @@ def _lines(report, data, closest: int, plot: str | None) -> list[str]:
         lines.append(f"  {names[a][:w]:<{w}}" + "".join(f"{'-' if math.isnan(v) else f'{v:.4f}':>9}" for v in row))
     if plot:
         lines += ["", f"  figure: {plot}"]
+    else:
+        lines += ["", "  figure (histograms, the closest pairs side by side): add --plot FILE.png"]
     return lines
