@@ -126,6 +126,10 @@ class EvaluationConfig(_Model):
     network_metrics: list[str] = []  # per-network metrics by name (metrics.NETWORK_METRICS); costly
     network_metric_budget_s: PosFloat = 10.0  # per student and checkpoint
     save_students: Literal["all", "final", "none"] = "all"  # "all" lets any row be re-plotted
+    # True: test errors l1, l2, linf on test_points fresh points. False (d = 1, network targets):
+    # no Monte-Carlo test draw; the test errors are the exact network metrics l1_exact, l2_exact,
+    # linf_exact (metrics._exact1d), the validation sample stays for honest selection.
+    monte_carlo: bool = True  # the paper's evaluation; False frees the evaluation time in 1-D
 
     @field_validator("checkpoints", mode="before")
     @classmethod
@@ -249,6 +253,7 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             raise InputError(f"`--set` value of {key.strip()!r} is not valid YAML, got {text!r}") from None
         _set_path(raw, key.strip(), value)
     config = _validate(raw)
+    check_monte_carlo(config)
     for key, values in config.grid.items():
         if not values:
             raise InputError(f"config: grid.{key}: must be a non-empty list of values, got []")
@@ -258,6 +263,29 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             _check_axis_value(config, key, i, value)
     expand_grid(config)
     return config
+
+
+EXACT_1D = ("l1_exact", "l2_exact", "linf_exact")
+
+
+def check_monte_carlo(config: ExperimentConfig) -> None:
+    """``evaluation.monte_carlo: false`` needs 1-D network targets and an exact 1-D metric."""
+    if config.evaluation.monte_carlo:
+        return
+    target = config.target
+    d = getattr(target, "d", 1)
+    if target.kind == "sine" or d != 1:
+        got = "target.kind 'sine'" if target.kind == "sine" else f"target.d {d}"
+        raise InputError(
+            "config: evaluation.monte_carlo: false needs 1-D network targets (teacher, hat or file with d = 1), "
+            f"got {got} (e.g. --set evaluation.monte_carlo=true)"
+        )
+    if not any(name in config.evaluation.network_metrics for name in EXACT_1D):
+        raise InputError(
+            "config: evaluation.monte_carlo: false needs an exact 1-D metric (l1_exact, l2_exact, linf_exact) in "
+            f"evaluation.network_metrics, got {config.evaluation.network_metrics} "
+            "(e.g. --set 'evaluation.network_metrics=[l1_exact,l2_exact,linf_exact]')"
+        )
 
 
 def _check_axis_value(config: ExperimentConfig, key: str, i: int, value: Any) -> None:
