@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._diagnostics import sup_metric
 from ._figures import (
     FigureFile,
     figure_error_vs_m,
@@ -29,12 +30,13 @@ class FigureSet:
     notes: tuple[str, ...]
 
 
-def worst_case_row(analysis, metric: str | None = None) -> pd.Series:
-    """The table row behind eq. (5) at the largest m: the chosen configuration, its worst
-    teacher, the seed with the largest error, at the checkpoint the selection used."""
-    metric = metric or ("linf" if "linf" in analysis.metrics else analysis.metrics[-1])
+def worst_case_row(analysis, metric: str | None = None, m: int | None = None) -> pd.Series:
+    """The table row behind eq. (5) at m (default: the largest): the chosen configuration,
+    its worst teacher, the seed with the largest error, at the checkpoint the selection used.
+    ``metric`` default: the sup metric (linf_exact, linf_lower, else the sampled linf)."""
+    metric = metric or sup_metric(analysis.metrics) or analysis.metrics[-1]
     cubes = analysis.cubes[metric]
-    m = max(cubes)
+    m = max(cubes) if m is None else m
     cube = cubes[m]
     e = analysis.entry(metric, "worst", m)
     k = next(i for i, (c, ep) in enumerate(zip(cube.configs, cube.epochs)) if c == e.config and ep == e.epoch)
