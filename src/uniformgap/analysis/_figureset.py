@@ -82,10 +82,25 @@ def make_figures(analysis, out_dir: str | Path) -> FigureSet:
         if sine
         else f"Teacher {int(row['teacher'])} vs {row['config_id']} (seed {int(row['seed'])}, m = {int(row['n_samples'])})"
     )
+    m = int(row["n_samples"])
+    where = next((w for w in analysis.diagnostics.locations if w.n_samples == m), None)
+    centre, note = None, None
+    if where is not None:
+        centre = np.array(where.argmax)
+        note = (f"sup {where.sup:.3g} at x* ({where.source}), {where.distance:.2g} sample spacings from the nearest "
+                f"sample, {'in' if where.in_largest_gaps else 'not in'} the largest gaps")
     files.append(
         figure_worst_case_line(
             target, student, x_train, y_train, analysis.context.domain, out_dir,
             name="fig1_sine" if sine else "fig3_worst_case", title=title, seed=analysis.config.seed,
+            centre=centre, note=note,
         )
     )
+    if x_train.reshape(len(x_train), -1).shape[1] > 1:  # the paper's Figure 3 in d = 3: the diagonal
+        files.append(
+            figure_worst_case_line(
+                target, student, x_train, y_train, analysis.context.domain, out_dir,
+                name="fig3_diagonal", title=title, seed=analysis.config.seed, line="diagonal",
+            )
+        )
     return FigureSet(tuple(files), tuple(notes))
