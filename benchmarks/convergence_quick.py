@@ -1,6 +1,6 @@
 """Is the `quick` preset trained, not truncated? Train it at 1× and F× its epochs and compare.
 
-At the preset's largest m (or --m), the run is repeated with ``student.epochs`` multiplied
+At the preset's largest m (or --m), the run is made twice, side by side (one process each), with ``student.epochs`` multiplied
 by F (default 4; same initial and final learning rate, so the decay γ = (lr_final/lr)^(1/E)
 is slower) and the worst-teacher L2 error of the best configuration (final checkpoint:
 mean over seeds, max over teachers, min over configurations; ``experiments.summarize``)
@@ -52,39 +52,50 @@ def fit_line(table, l2):
     return rmse, test
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
+def one(preset, overrides, out, factor, E, m):
+    """Run the preset at ``factor``× epochs; the numbers of one line of the comparison."""
     import torch
 
     torch.set_num_threads(1)
+    config, result, cpu, wall = run_once(preset, overrides, out)
+    table = result.table
+    l2 = "l2" if "l2" in table.columns else "l2_exact"
+    sup = l2.replace("l2", "linf")
+    (summary,) = result.summary
+    rmse, test = fit_line(table, l2)
+    n_trials = table["trial_id"].nunique()
+    line = (f"{factor}x: {E * factor} epochs, m = {m}: worst-teacher {l2} {summary[l2]:.4g}, sup {summary[sup]:.4g}; "
+            f"median train RMSE {rmse:.4g} vs median test {l2} {test:.4g} (ratio {rmse / test:.2f}); "
+            f"CPU {cpu:.1f} s, wall {wall:.1f} s, {n_trials} trial(s), CPU per trial-epoch "
+            f"{cpu / (n_trials * E * factor) * 1e3:.2f} ms")
+    return summary[l2], summary[sup], line
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    from concurrent.futures import ProcessPoolExecutor
+
     from uniformgap.experiments import load_config
 
     base = load_config(args.preset, args.set)
     m = args.m or max(base.n_samples)
     E = base.student.epochs
     root = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="convergence-"))
-    rows = []
-    for factor in (1, args.factor):
-        overrides = [*args.set, f"n_samples=[{m}]", f"student.epochs={E * factor}"]
-        config, result, cpu, wall = run_once(args.preset, overrides, root / f"x{factor}")
-        table = result.table
-        l2 = "l2" if "l2" in table.columns else "l2_exact"
-        (summary,) = result.summary
-        rmse, test = fit_line(table, l2)
-        rows.append((factor, E * factor, summary[l2], summary[l2.replace("l2", "linf")], rmse, test, cpu, wall))
-        n_trials = table["trial_id"].nunique()
-        print(f"{factor}x: {E * factor} epochs, m = {m}: worst-teacher {l2} {summary[l2]:.4g}, "
-              f"sup {summary[l2.replace('l2', 'linf')]:.4g}; median train RMSE {rmse:.4g} vs median test {l2} "
-              f"{test:.4g} (ratio {rmse / test:.2f}); CPU {cpu:.1f} s, wall {wall:.1f} s, {n_trials} trial(s), "
-              f"CPU per trial-epoch {cpu / (n_trials * E * factor) * 1e3:.2f} ms", flush=True)
-    (_, _, a, sa, *_), (_, _, b, sb, *_) = rows
+    # the two lengths side by side, one process (one core) each
+    with ProcessPoolExecutor(2) as pool:
+        jobs = [pool.submit(one, args.preset, [*args.set, f"n_samples=[{m}]", f"student.epochs={E * f}"],
+                            root / f"x{f}", f, E, m) for f in (1, args.factor)]
+        (a, sa, line_a), (b, sb, line_b) = (j.result() for j in jobs)
+    print(line_a)
+    print(line_b)
     change = abs(b - a) / a
+    if math.isnan(change):
+        print("a run diverged: no comparison")
+        return
     print(f"change of the worst-teacher L2 from 1x to {args.factor}x training: {100 * change:.1f}% "
           f"({'converged: < 20%' if change < 0.2 else 'NOT converged: >= 20%'}); "
           f"sup changed by {100 * abs(sb - sa) / sa:.1f}%")
     print(f"runs kept in {root}" if args.out else f"runs in {root} (temporary)")
-    if math.isnan(change):
-        print("a run diverged: no comparison")
 
 
 if __name__ == "__main__":

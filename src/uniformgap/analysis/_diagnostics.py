@@ -233,7 +233,7 @@ def headline(analysis, fits, locations) -> tuple[str, ...]:
             text += (f"; the worst error sits {w.distance:.2g} sample spacings from the nearest sample"
                      f" ({'in' if w.in_largest_gaps else 'not in'} the largest gaps)")
         lines.append(text)
-    if any(f.regime == "optimisation-limited" for f in fits):
+    if any(line.endswith("optimisation-limited") or "optimisation-limited;" in line for line in lines):
         lines.append(
             "optimisation-limited means the students do not fit their own samples: that error is a training "
             "floor, not the sampling barrier of the theory (train longer or differently before reading a rate)"

@@ -47,6 +47,11 @@ class TeacherTarget(_Model):
     depth: Annotated[int, Field(ge=2, strict=True)] = 5  # paper: 5 affine layers
     width: PosInt = 32  # paper: hidden width 32
     a: PosFloat = 0.5  # paper: coefficients U(-1/2, 1/2)
+    # k > 0: k hat networks λ·Λ_{M,y} of the teachers' own class H^∞_{a,c=a} (THEORY.md §3: the
+    # lower bound's worst case) appended as teachers n, ..., n+k-1, centres y_j = lo + (j+1/2)(hi-lo)/k
+    # in every coordinate; they show the sampling-limited regime where random teachers do not.
+    hats: NonNegInt = 0  # the paper: random teachers only
+    hat_M: Annotated[float, Field(ge=1.0)] = 100.0  # support 2/M = 2% of the domain: no sample at m = 10, a few at 1000
 
 
 class SineTarget(_Model):
