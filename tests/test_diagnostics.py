@@ -140,7 +140,8 @@ def test_cli_analyze_opens_with_the_finding(tiny_run, capsys):
     assert main(["analyze", str(tiny_run), "--bootstrap", "0"]) == 0
     lines = capsys.readouterr().out.splitlines()
     a = analyze(tiny_run, n_bootstrap=0)
-    assert lines[: len(a.diagnostics.headline)] == [f"finding: {t}" for t in a.diagnostics.headline]
+    assert lines[0].startswith(f"run {tiny_run}: selection validation")
+    assert lines[1 : 1 + len(a.diagnostics.headline)] == [f"finding: {t}" for t in a.diagnostics.headline]
     assert any(line.startswith("lower bound: THEORY.md §4's derived bound is a worst case over the WHOLE class")
                for line in lines)
     assert any(line.split()[:3] == ["configuration", "m", "runs"] for line in lines)

@@ -85,11 +85,11 @@ def run(args) -> int:
         print_json(out)
         return 0
     cfg = analysis.config
-    _print_headline(analysis.diagnostics)
     print(f"run {analysis.run.run_dir}: selection {analysis.selection}"
           f"{' (OPTIMISTIC: chosen on the test metric, the paper estimator)' if analysis.optimistic else ''}; "
           f"{cfg.n_bootstrap} bootstrap replicates, {cfg.level:.0%} percentile intervals"
           f"{'; PARTIAL run' if analysis.partial else ''}")
+    _print_headline(analysis.diagnostics)  # the finding right under the run line
     print("minimax error (eq. 5): min over configurations of max (worst) / mean over teachers of the seed-mean test error")
     rows = [("metric", "m", "worst", "CI", "teacher", "configuration", "mean", "CI", "lower bound")]
     for metric in analysis.metrics:
