@@ -11,6 +11,7 @@ import json
 import math
 import re
 import sys
+from importlib import resources
 from typing import Any, NoReturn
 
 
@@ -107,6 +108,20 @@ def int_range(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(
             f"must be an inclusive range LO:HI or a comma list of integers (e.g. 1:30 or 3,5,8), got {text!r}"
         ) from None
+
+
+def preset_names() -> list[str]:
+    """The experiment presets, read from the presets folder (no torch import: `--help` stays instant)."""
+    folder = resources.files("uniformgap").joinpath("experiments", "presets")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """PRESET|CONFIG.yaml (default quick) and repeatable --set KEY=VALUE, as `run` and `plan` take them."""
+    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
+                   help="a preset name or a YAML experiment file (default: quick)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
 
 
 def print_json(obj: Any) -> None:
