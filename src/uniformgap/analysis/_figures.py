@@ -164,6 +164,8 @@ def _draw_regimes(ax, analysis) -> dict:
                     ha="center", va="bottom", fontsize=6,
                     color="#D55E00" if f.regime == "optimisation-limited" else "#009E73")
         drawn[int(m)] = (f.ratio, f.regime)
+    if drawn:
+        ax.margins(x=0.12)  # room for the centred labels at the smallest and largest m
     return drawn
 
 
