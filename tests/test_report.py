@@ -50,6 +50,23 @@ def test_report_holds_the_tables_definitions_and_provenance(report):
     assert "PARTIAL RUN" not in text and "OPTIMISTIC" not in text
 
 
+def test_report_opens_with_the_finding_and_explains_the_regimes(report):
+    import html
+
+    text = report.read_text()
+    analysis = analyze(report.parent, metrics=("l2", "linf"), n_bootstrap=0)
+    head = analysis.diagnostics.headline
+    assert [line.split(" the worst-case")[0] for line in head[:2]] == ["at m = 10", "at m = 1000"]
+    finding = text.index("<b>Finding.</b>")
+    assert finding < text.index("<h2>The estimator</h2>")  # the first thing after the title
+    for line in head:
+        assert text.index(f"<li>{html.escape(line)}</li>") > finding
+    assert "Why the uniform error stalls: fit and location" in text and "sampling-limited" in text
+    for f in analysis.diagnostics.fits:
+        assert f"<td class=l>{f.regime}</td>" in text
+    assert "lower bound&#x27;s rate &minus;1/d&minus;1/p" in text or "lower bound's rate &minus;1/d&minus;1/p" in text
+
+
 def test_partial_and_optimistic_runs_are_labelled(tmp_path):
     run = write_synthetic_run(tmp_path / "run", n_samples=(10, 100), n_teachers=2, status="partial")
     analysis = analyze(run, selection="test", n_bootstrap=0)

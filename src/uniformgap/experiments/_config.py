@@ -76,6 +76,11 @@ class TeacherTarget(_Model):
     depth: Annotated[int, Field(ge=2, strict=True)] = 5  # paper: 5 affine layers
     width: Width = 32  # paper: hidden width 32
     a: PosFloat = 0.5  # paper: coefficients U(-1/2, 1/2)
+    # k > 0: k hat networks λ·Λ_{M,y} of the teachers' own class H^∞_{a,c=a} (THEORY.md §3: the
+    # lower bound's worst case) appended as teachers n, ..., n+k-1, centres y_j = lo + (j+1/2)(hi-lo)/k
+    # in every coordinate; they show the sampling-limited regime where random teachers do not.
+    hats: NonNegInt = 0  # the paper: random teachers only
+    hat_M: Annotated[float, Field(ge=1.0)] = 100.0  # support 2/M = 2% of the domain: no sample at m = 10, a few at 1000
 
 
 class SineTarget(_Model):
@@ -155,6 +160,10 @@ class EvaluationConfig(_Model):
     network_metrics: list[str] = []  # per-network metrics by name (metrics.NETWORK_METRICS); costly
     network_metric_budget_s: PosFloat = 10.0  # per student and checkpoint
     save_students: Literal["all", "final", "none"] = "all"  # "all" lets any row be re-plotted
+    # True: test errors l1, l2, linf on test_points fresh points. False (d = 1, network targets):
+    # no Monte-Carlo test draw; the test errors are the exact network metrics l1_exact, l2_exact,
+    # linf_exact (metrics._exact1d), the validation sample stays for honest selection.
+    monte_carlo: bool = True  # the paper's evaluation; False frees the evaluation time in 1-D
 
     @field_validator("checkpoints", mode="before")
     @classmethod
@@ -314,6 +323,7 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             raise InputError(f"`--set` value of {key.strip()!r} is not valid YAML, got {text!r}") from None
         _set_path(raw, key.strip(), value)
     config = _validate(raw)
+    check_monte_carlo(config)
     _check_grid(config)
     expand_grid(config)
     return config
@@ -359,6 +369,29 @@ def _check_grid(config: ExperimentConfig) -> None:
 
 # Lists every run iterates over itself: a grid axis over them would nest lists in the table.
 _NOT_SWEPT = ("n_samples", "seeds")
+
+
+EXACT_1D = ("l1_exact", "l2_exact", "linf_exact")
+
+
+def check_monte_carlo(config: ExperimentConfig) -> None:
+    """``evaluation.monte_carlo: false`` needs 1-D network targets and an exact 1-D metric."""
+    if config.evaluation.monte_carlo:
+        return
+    target = config.target
+    d = getattr(target, "d", 1)
+    if target.kind == "sine" or d != 1:
+        got = "target.kind 'sine'" if target.kind == "sine" else f"target.d {d}"
+        raise InputError(
+            "config: evaluation.monte_carlo: false needs 1-D network targets (teacher, hat or file with d = 1), "
+            f"got {got} (e.g. --set evaluation.monte_carlo=true)"
+        )
+    if not any(name in config.evaluation.network_metrics for name in EXACT_1D):
+        raise InputError(
+            "config: evaluation.monte_carlo: false needs an exact 1-D metric (l1_exact, l2_exact, linf_exact) in "
+            f"evaluation.network_metrics, got {config.evaluation.network_metrics} "
+            "(e.g. --set 'evaluation.network_metrics=[l1_exact,l2_exact,linf_exact]')"
+        )
 
 
 def _check_tied(config: ExperimentConfig, name: str, values: list[Any]) -> None:

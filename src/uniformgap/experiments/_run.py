@@ -318,14 +318,26 @@ def _cuda() -> str | None:
 
 
 # -- summary -------------------------------------------------------------------------------------
-def summarize(table: pd.DataFrame, metrics: tuple[str, ...] = ("l1", "l2", "linf")) -> list[dict[str, Any]]:
+MC_SUMMARY = ("l1", "l2", "linf")
+EXACT_SUMMARY = ("l1_exact", "l2_exact", "linf_exact")  # evaluation.monte_carlo: false
+
+
+def _summary_metrics(columns) -> tuple[str, ...]:
+    return MC_SUMMARY if "l2" in columns or "l2_exact" not in columns else EXACT_SUMMARY
+
+
+def summarize(table: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Per m: for each metric the worst-teacher error of the best configuration.
+
+    ``metrics`` None: l1, l2, linf, or the exact 1-D metrics when the run has no Monte-Carlo
+    test columns (``evaluation.monte_carlo: false``).
 
     At each trial's final checkpoint: mean over seeds (diverged seeds skipped), max over
     teachers (a teacher whose seeds all diverged counts as +inf), min over config_id.
     """
     if table.empty:
         return []
+    metrics = _summary_metrics(table.columns) if metrics is None else metrics
     last = table.groupby("trial_id")["epoch"].transform("max")
     final = table[table["epoch"] == last]
     out = []
@@ -343,14 +355,19 @@ def summarize(table: pd.DataFrame, metrics: tuple[str, ...] = ("l1", "l2", "linf
     return out
 
 
-def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] = ("l1", "l2", "linf")) -> str:
+def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None = None) -> str:
     """The summary as a fixed-width text table (+ the L∞/L2 ratio)."""
-    head = f"{'m':>8}  " + "  ".join(f"{m:>10}" for m in metrics) + f"  {'linf/l2':>8}  best config (linf)"
+    if metrics is None:
+        metrics = _summary_metrics({k for row in summary for k in row})
+    l2, linf = metrics[1], metrics[2]
+    head = f"{'m':>8}  " + "  ".join(f"{m:>10}" for m in metrics) + f"  {'linf/l2':>8}  best config ({linf})"
+    what = ("linf = sampled max, a lower estimate of the sup" if linf == "linf"
+            else "exact 1-D errors from breakpoint enumeration")
     lines = ["worst-teacher error of the best configuration (mean over seeds, max over teachers, "
-             "min over configs; linf = sampled max, a lower estimate of the sup):", head]
+             f"min over configs; {what}):", head]
     for row in summary:
         vals = "  ".join(f"{row.get(m, math.nan):>10.3e}" for m in metrics)
-        ratio = row.get("linf", math.nan) / row.get("l2", math.nan) if row.get("l2") else math.nan
-        lines.append(f"{row['n_samples']:>8}  {vals}  {ratio:>8.2f}  {row.get('linf_config', '')}")
+        ratio = row.get(linf, math.nan) / row.get(l2, math.nan) if row.get(l2) else math.nan
+        lines.append(f"{row['n_samples']:>8}  {vals}  {ratio:>8.2f}  {row.get(linf + '_config', '')}")
     return "\n".join(lines)
 

@@ -233,12 +233,14 @@ def _evaluate(
     epoch: int,
     device: str = "cpu",
 ) -> dict[str, Tensor]:
-    """Test metrics on fresh points of this checkpoint and validation metrics (val_*), each (K,)."""
+    """Test metrics on fresh points of this checkpoint (unless ``evaluation.monte_carlo`` is
+    false) and validation metrics (val_*), each (K,)."""
     from ..metrics import mc_errors
 
     ev = config.evaluation
     out: dict[str, Tensor] = {}
-    for prefix, n, key in (("", ev.test_points, ("test", m, epoch)), ("val_", ev.val_points, ("val", m))):
+    draws = [("", ev.test_points, ("test", m, epoch))] if ev.monte_carlo else []
+    for prefix, n, key in draws + [("val_", ev.val_points, ("val", m))]:
         g = torch.Generator(device=device).manual_seed(stable_seed(config.seed, *key))  # must live on device
         errs = mc_errors(
             predict, target, d=d, domain=config.bounds, n_points=n,
@@ -329,7 +331,7 @@ def _run_gd(spec: TrialSpec, config: ExperimentConfig, targets: list[Target], ru
         for k, (t, s) in enumerate(members):
             row = _row_base(spec, config, t, s, bs)
             row.update(epoch=epoch, train_loss=float(loss[k]))
-            row.update({name: float(metrics[name][k]) for name in MC_NAMES})
+            row.update({name: float(metrics[name][k]) for name in MC_NAMES if name in metrics})
             row.update(extra[k])
             row.update({"val_" + name: float(metrics["val_" + name][k]) for name in MC_NAMES})
             if diverged[k]:
@@ -372,10 +374,10 @@ def _run_baseline_trial(spec: TrialSpec, config: ExperimentConfig, targets: list
     for k, (t, s) in enumerate(members):
         row = _row_base(spec, config, t, s, None)
         row.update(epoch=0, train_loss=fitted[k][1])
-        row.update({name: float(metrics[name][k]) for name in MC_NAMES})
+        row.update({name: float(metrics[name][k]) for name in MC_NAMES if name in metrics})
         row.update(extra[k])
         row.update({"val_" + name: float(metrics["val_" + name][k]) for name in MC_NAMES})
-        diverged = not all(math.isfinite(row[c]) for c in MC_NAMES)
+        diverged = not all(math.isfinite(row[c]) for c in MC_NAMES if c in metrics)
         row.update(wall_time_s=wall, diverged=diverged)
         rows.append(row)
     _save_rows(tdir, rows)
@@ -396,7 +398,7 @@ def _summary(rows: list[dict[str, Any]], epoch: int, spec: TrialSpec) -> dict[st
     now = [r for r in rows if r["epoch"] == epoch]
     out: dict[str, Any] = {"epoch": epoch, "checkpoint": list(spec.checkpoints).index(epoch) + 1}
     for name in MC_NAMES:
-        vals = [r[name] for r in now if not r["diverged"]]
+        vals = [r.get(name, r.get(f"{name}_exact", math.nan)) for r in now if not r["diverged"]]
         out[f"worst_{name}"] = max(vals) if vals else math.nan
     out["n_diverged"] = sum(bool(r["diverged"]) for r in now)
     out["wall_time_s"] = max((r["wall_time_s"] for r in now), default=0.0)
