@@ -236,28 +236,3 @@ def _finite(obj: Any) -> Any:
         return [_finite(v) for v in obj]
     return obj
 
-
-def check_output(path: str | None, flag: str, suffixes: tuple[str, ...]) -> None:
-    """Before any work: ``path`` ends in one of ``suffixes`` and can be written (its folder, or
-    the nearest existing folder above it, is writable; an existing file is writable)."""
-    if path is None:
-        return
-    from pathlib import Path
-    import os
-
-    from .._errors import InputError
-
-    target = Path(path)
-    if target.suffix.lower() not in suffixes:
-        allowed = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
-        raise InputError(f"`{flag}` must end in {allowed}, got {path!r}")
-    if target.exists():
-        ok, why = target.is_file() and os.access(target, os.W_OK), "exists and cannot be overwritten"
-    else:
-        folder = target.parent
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        ok = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
-        why = f"folder {str(folder)!r} is not writable"
-    if not ok:
-        raise InputError(f"`{flag}` must be a writable file path, got {path!r} ({why})")

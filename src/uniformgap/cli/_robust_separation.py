@@ -49,7 +49,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..theory._sweep import PLOT_SUFFIXES
 
-    check_output(args.plot, "--plot", PLOT_SUFFIXES)
+    check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     from ..robust import load_dataset, separation
     from ..robust._separation import check_drop, parse_norm
 
