@@ -8,7 +8,7 @@ with each W_ℓ ∈ R^{n_ℓ × n_{ℓ-1}} held as a ``scipy.sparse`` CSR matrix
 constructions of docs/robust.md §3–§5 have Σ nnz(W_ℓ) = O(Nd) non-zeros while their dense
 shapes reach 10^16 entries, so a dense ``nn.Linear`` cannot hold them.
 
-Evaluation multiplies W_ℓ (CSR) by the activations; the input gradient (for attacks)
+Evaluation multiplies W_ℓ (CSR) by the activations (held column-major, (n_ℓ, n)); the input gradient (for attacks)
 multiplies by W_ℓᵀ. Both are sparse-times-dense products (scipy; torch's own sparse
 kernels were ~5x slower on CPU when measured side by side). The module computes in float64 on
 the CPU; inputs of another dtype/device are converted and the output is returned on theirs.
@@ -27,18 +27,23 @@ from torch import Tensor, nn
 from .._errors import InputError
 
 
-class _SparseAffine(torch.autograd.Function):
-    """h ↦ h Wᵀ + b for a fixed CSR matrix W (gradient w.r.t. h only: ∂/∂h = g W)."""
+class _SparseAffineT(torch.autograd.Function):
+    """hᵀ ↦ W hᵀ + b for a fixed CSR matrix W, on column-major activations hᵀ (n_{ℓ-1}, n).
+
+    scipy's CSR product is several times faster on a C-contiguous dense right factor than on a
+    transposed view, so activations are kept as (width, n). Gradient w.r.t. hᵀ only: Wᵀ g.
+    """
 
     @staticmethod
-    def forward(ctx, h: Tensor, W: sp.csr_matrix, b: np.ndarray) -> Tensor:  # type: ignore[override]
+    def forward(ctx, hT: Tensor, W: sp.csr_matrix, b: np.ndarray) -> Tensor:  # type: ignore[override]
         ctx.W = W
-        out = np.asarray((W @ h.detach().numpy().T).T) + b  # (n, n_ℓ)
-        return torch.from_numpy(np.ascontiguousarray(out))
+        out = W @ np.ascontiguousarray(hT.detach().numpy())  # (n_ℓ, n)
+        out += b[:, None]
+        return torch.from_numpy(out)
 
     @staticmethod
     def backward(ctx, g: Tensor):  # type: ignore[override]
-        grad = np.asarray((ctx.W.T @ g.detach().numpy().T).T)  # (n, n_{ℓ-1}) = g W
+        grad = ctx.W.T @ np.ascontiguousarray(g.detach().numpy())  # (n_{ℓ-1}, n)
         return torch.from_numpy(np.ascontiguousarray(grad)), None, None
 
 
@@ -79,13 +84,13 @@ class SparseReLUNetwork(nn.Module):
         x = torch.as_tensor(x)
         if x.ndim != 2 or x.shape[1] != self.input_dim:
             raise InputError(f"input must have shape (n, {self.input_dim}), got {tuple(x.shape)}")
-        h = x.to("cpu", torch.float64)  # differentiable: attacks need ∇_x
+        hT = x.to("cpu", torch.float64).T  # (d, n); differentiable: attacks need ∇_x
         last = len(self._weights) - 1
         for ell, (W, b) in enumerate(zip(self._weights, self._biases)):
-            h = _SparseAffine.apply(h, W, b)
+            hT = _SparseAffineT.apply(hT, W, b)
             if ell < last:
-                h = torch.relu(h)
-        return h.to(x.device, x.dtype if x.is_floating_point() else torch.float64)
+                hT = torch.relu(hT)
+        return hT.T.contiguous().to(x.device, x.dtype if x.is_floating_point() else torch.float64)
 
     # -- structure ------------------------------------------------------------------------
     @property
