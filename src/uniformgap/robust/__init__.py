@@ -26,6 +26,10 @@ from ._counts import c1_counts as c1_counts
 from ._counts import c2_counts as c2_counts
 from ._counts import grid_intervals as grid_intervals
 from ._counts import subspace_counts as subspace_counts
+from ._sizes import SizeRow as SizeRow
+from ._sizes import SizeTable as SizeTable
+from ._sizes import rate_statements as rate_statements
+from ._sizes import size_table as size_table
 from ._subspace import SubspaceNetwork as SubspaceNetwork
 from ._subspace import subspace_network as subspace_network
 
@@ -51,6 +55,10 @@ __all__: list[str] = [
     "c2_counts",
     "grid_intervals",
     "subspace_counts",
+    "SizeRow",
+    "SizeTable",
+    "rate_statements",
+    "size_table",
     "SubspaceNetwork",
     "subspace_network",
 ]

@@ -197,6 +197,9 @@ def c2_network(a, b, *, eps: float | None = None, c: float = 0.5, p: float = mat
     if data.min() < 0.0 or data.max() > 1.0:
         raise InputError(f"C2 needs A, B inside [0,1]^d (Thm 3.3), got coordinates in [{data.min():g}, {data.max():g}]")
     d = a.shape[1]
+    if eps is not None:  # refuse a too large grid before the O(|A||B|d) separation
+        e, cc = check_eps_c(eps, c, math.inf)
+        check_grid_size(d, grid_intervals(e, cc, d=d, p=p), eps=e, c=cc)
     sep = float(distance(a, b, p).min())
     eps, c = check_eps_c(eps, c, sep)
     n = grid_intervals(eps, c, d=d, p=p)

@@ -53,11 +53,11 @@ class NetworkCounts:
 
     @property
     def log10_nnz_weights(self) -> float:
-        return _log10(self.nnz_weights)
+        return log10_int(self.nnz_weights)
 
     @property
     def log10_dense_weights(self) -> float:
-        return _log10(self.dense_weights)
+        return log10_int(self.dense_weights)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -67,7 +67,7 @@ class NetworkCounts:
         return out
 
 
-def _log10(n: int) -> float:
+def log10_int(n: int) -> float:
     """log10 of a (possibly huge) positive int without converting it to float."""
     if n <= 0:
         return -math.inf

@@ -64,6 +64,9 @@ def subspace_network(a_set, b_set, basis, origin, half_width: float, *, eps: flo
     y_data = (data - x0) @ V
     if np.abs(data - x0 - y_data @ V.T).max() > 1e-9 or np.abs(y_data).max() > hi * (1 + 1e-12):
         raise InputError("A and B must lie in origin + basis·[-a, a]^m (the manifold's subspace and chart box)")
+    if eps is not None:  # refuse a too large grid before the separation
+        e, cc = check_eps_c(eps, c, math.inf)
+        check_grid_size(m, grid_intervals(e, cc, d=m, p=2, width=hi - lo), eps=e, c=cc)
     sep = float(linf_distance(a_set, b_set).min())
     eps, c = check_eps_c(eps, c, sep)
     n = grid_intervals(eps, c, d=m, p=2, width=hi - lo)  # s = √m: ‖V(y − y')‖∞ ≤ √m ‖y − y'‖∞
