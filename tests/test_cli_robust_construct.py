@@ -9,19 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from uniformgap.cli import main
+from _cli import run_cli
 from uniformgap.robust import theorem43_instance
 
 THM43 = "thm43:d=3,eps=0.25,c=0.5"
-
-
-def run_cli(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # A separate process reads the exported JSON with numpy only (COO index arithmetic, np.add.at).

@@ -109,6 +109,19 @@ def int_range(text: str) -> list[int]:
         ) from None
 
 
+def int_range_at_least(minimum: int):
+    """:func:`int_range` with every entry >= ``minimum``."""
+
+    def parse(text: str) -> list[int]:
+        values = int_range(text)
+        if not values or min(values) < minimum:
+            raise argparse.ArgumentTypeError(f"must be integers >= {minimum}, got {text!r}")
+        return values
+
+    parse.__name__ = f"range of integers >= {minimum}"
+    return parse
+
+
 def print_json(obj: Any) -> None:
     """One JSON object on stdout; non-finite floats become null (valid JSON)."""
     json.dump(_finite(obj), sys.stdout, indent=2)

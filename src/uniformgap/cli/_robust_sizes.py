@@ -10,17 +10,10 @@ import argparse
 from pathlib import Path
 
 from .._errors import InputError
-from ._parser import int_range, number_list, positive_int, print_json, real
+from ._parser import int_range_at_least, number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap robust sizes --dims 2:8 --n-points 16,64,256 --eps 0.25 --c 0.5 --plot sizes.png"
 _PLOT_SUFFIXES = (".png", ".pdf", ".svg")
-
-
-def _dims(text: str) -> list[int]:
-    values = int_range(text)
-    if not values or min(values) < 2:
-        raise argparse.ArgumentTypeError(f"must be integers >= 2 (LO:HI or a comma list), got {text!r}")
-    return values
 
 
 def _points(text: str) -> list[int]:
@@ -41,7 +34,7 @@ def register(sub) -> None:
             f"(docs/robust.md §7): printed as rates, drawn through a reference point. Example: {_EXAMPLE}"
         ),
     )
-    p.add_argument("--dims", type=_dims, default=list(range(2, 9)), help="dimensions d: LO:HI or a comma list (default 2:8)")
+    p.add_argument("--dims", type=int_range_at_least(2), default=list(range(2, 9)), help="dimensions d: LO:HI or a comma list (default 2:8)")
     p.add_argument("--n-points", type=_points, default=[16, 64, 256], metavar="N,...",
                    help="C1 point counts N (half in A; default 16,64,256)")
     p.add_argument("--eps", type=real(0, strict=True), default=0.25, help="C2: eps in (0, 0.5] (default 0.25)")

@@ -100,7 +100,7 @@ class SparseReLUNetwork(nn.Module):
 
     @property
     def layers(self) -> list[tuple[Tensor, Tensor]]:
-        """(W_ℓ as a torch sparse CSR tensor, b_ℓ) pairs, sharing memory with the network."""
+        """(W_ℓ as a torch sparse CSR tensor, b_ℓ) pairs (values and biases share memory with the network)."""
         return [
             (
                 torch.sparse_csr_tensor(
