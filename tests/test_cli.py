@@ -7,7 +7,7 @@ import pytest
 
 from uniformgap.cli import build_parser, main
 
-SUBCOMMANDS = ["bounds", "construct", "run", "analyze", "report", "audit", "fool"]
+SUBCOMMANDS = ["bounds", "construct", "plan", "run", "analyze", "report", "audit", "fool"]
 
 
 def test_every_subcommand_is_registered_with_help(capsys):

@@ -84,7 +84,7 @@ def test_text_outputs(capsys):
         (["--eps", "0"], "argument --eps: must be a number > 0, got '0'"),
         (["--eps", "0.3"], "`eps` must be <= half the data's separation d(A,B)/2 = 0.25, got 0.3: the construction's "
                            "guarantee needs d(A,B) >= 2*eps"),
-        (["--norm", "3"], "argument --norm: must be 'inf' or '2', got '3' (e.g. --norm inf)"),
+        (["--norm", "3"], "`norm` must be 'inf' or '2', got '3' (e.g. --norm inf)"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(capsys, extra, message):
@@ -113,5 +113,7 @@ def test_class_and_norm_rules(capsys):
     assert code == 2 and "`--classes` is required: digits has 10 classes (e.g. --classes 3,8)" in err
     code, _, err = run_cli(["robust", "construct", "nn", THM43, "--norm", "2"], capsys)
     assert code == 2 and "`--norm` must be 'inf' for nn" in err
+    code, _, err = run_cli(["robust", "construct", "nn", THM43, "--classes", "0,1,2"], capsys)
+    assert code == 2 and "`--classes` must be two class ids a,b (A = a, B = b), got '0,1,2' (e.g. --classes 3,8)" in err
     code, _, err = run_cli(["robust", "construct", "subspace", THM43], capsys)
     assert code == 2 and "`DATA` must be a manifold-linear:... or manifold-torus:... spec for subspace" in err

@@ -11,6 +11,72 @@ from uniformgap import InputError
 from uniformgap.experiments import PRESETS, ExperimentConfig, expand_grid, load_config, plan_trials
 from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
 
+SCHEDULES = [
+    {"student.batch_size": 0.2, "student.epochs": 50},
+    {"student.batch_size": 100, "student.epochs": 10},
+]
+# tied axes: same keys in every mapping, values validated like free ones, a key in one axis only
+TIED_AXIS_MISTAKES = [
+    (
+        {"grid": {"schedule": [SCHEDULES[0], {"student.batch_size": 100}]}},
+        "config: grid.schedule[1]: must set the same keys as grid.schedule[0] (student.batch_size, "
+        "student.epochs), got (student.batch_size)",
+    ),
+    (
+        {"grid": {"schedule": [{"student.batch_size": 0.2, "student.epochs": 0}]}},
+        "config: grid.schedule[0]: student.epochs: must be an integer >= 1, got 0",
+    ),
+    (
+        {"grid": {"schedule": [{"student.batch_size": 2.5}]}},
+        "config: grid.schedule[0]: student.batch_size: must be an integer >= 1 (absolute) or a fraction in "
+        "(0, 1) of m, got 2.5",
+    ),
+    (
+        {"grid": {"schedule": [{"student.epoch": 3}]}},
+        "config: grid.schedule[0]: unknown key 'student.epoch' (allowed: depth, width, lr, lr_final, epochs, "
+        "batch_size, standardize, dtype)",
+    ),
+    (
+        {"grid": {"schedule": [SCHEDULES[0], 3]}},
+        "config: grid.schedule[1]: must be a non-empty mapping of key paths to values "
+        "(e.g. {student.batch_size: 100, student.epochs: 1000}), got 3",
+    ),
+    (
+        {"grid": {"schedule": [{"grid.student.width": [8]}]}},
+        "config: grid.schedule[0]: keys must be config key paths other than grid, got 'grid.student.width'",
+    ),
+    (
+        {"grid": {"student.batch_size": [0.5], "schedule": SCHEDULES}},
+        "config: grid.schedule: key 'student.batch_size' is already swept by grid.student.batch_size; "
+        "sweep a key in one axis only (tie it to the others or leave it free)",
+    ),
+    (
+        {"grid": {"schedule": SCHEDULES, "again": [{"student.epochs": 7}]}},
+        "config: grid.again: key 'student.epochs' is already swept by grid.schedule; "
+        "sweep a key in one axis only (tie it to the others or leave it free)",
+    ),
+    (
+        {"grid": {"schedule": [1, 2]}},
+        "config: grid.schedule: must be a config key path with a list of values or a tied axis (a name with "
+        "mappings of key paths, e.g. schedule: [{student.batch_size: 100, student.epochs: 1000}]), got [1, 2]",
+    ),
+]
+# a repeated value would run twice and be counted twice
+REPEATED_VALUES = [
+    ({"n_samples": [100, 10, 100]}, "config: n_samples: must hold distinct values (100 appears twice), got [100, 10, 100]"),
+    ({"seeds": [0, 1, 0]}, "config: seeds: must hold distinct values (0 appears twice), got [0, 1, 0]"),
+    (
+        {"grid": {"student.batch_size": [100, 0.5, 100.0]}},
+        "config: grid.student.batch_size: must hold distinct values (100.0 appears twice), got [100, 0.5, 100.0]",
+    ),
+    (
+        {"grid": {"schedule": [SCHEDULES[1], SCHEDULES[0], dict(SCHEDULES[1])]}},
+        "config: grid.schedule: must hold distinct values ({'student.batch_size': 100, 'student.epochs': 10} "
+        "appears twice), got [{'student.batch_size': 100, 'student.epochs': 10}, {'student.batch_size': 0.2, "
+        "'student.epochs': 50}, {'student.batch_size': 100, 'student.epochs': 10}]",
+    ),
+]
+
 
 @pytest.mark.parametrize(
     "raw, message",
@@ -39,7 +105,9 @@ from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
             "config: grid: unknown key 'student.wdth' (allowed: depth, width, lr, lr_final, epochs, batch_size, "
             "standardize, dtype)",
         ),
-    ],
+    ]
+    + TIED_AXIS_MISTAKES
+    + REPEATED_VALUES,
 )
 def test_bad_values_give_one_exact_line(raw, message):
     with pytest.raises(InputError) as exc:
@@ -104,7 +172,7 @@ def test_presets_plan_the_documented_grids():
         c = load_config(name)
         sizes[name] = (len(expand_grid(c)), c.n_samples, c.seeds)
     # paper: widths {32, 512, 2048} x batch sizes {0.2m, 0.02m, 100}
-    assert sizes["paper-1d"] == (9, [100, 1000, 10000, 100000], [0, 1, 2])
+    assert sizes["paper-1d"] == (9, [100, 1000, 10000, 100000], [10000, 10001, 10002])  # the specs' seeds
     assert sizes["paper-3d"][0] == 9 and load_config("paper-3d").target.d == 3
     quick = load_config("quick")
     assert quick.target.d == 1 and quick.target.n >= 8 and len(quick.seeds) == 3
@@ -118,9 +186,62 @@ def test_presets_plan_the_documented_grids():
 def test_batch_size_fraction_and_checkpoints():
     assert [absolute_batch_size(0.02, m) for m in (10, 101, 1000)] == [1, 3, 20]  # ⌈0.2⌉, ⌈2.02⌉, ⌈20⌉
     assert absolute_batch_size(100, 50) == 50  # never more than m
-    assert checkpoint_epochs(load_config("paper-1d")) == (1000, 2000, 3000, 4000, 5000)
+    assert checkpoint_epochs(load_config("paper-1d")) == (1000, 2000, 3000, 4000, 5000)  # the base (grid not applied)
     c = load_config({"student": {"epochs": 10}, "evaluation": {"checkpoints": [10, 0, 5]}})
     assert checkpoint_epochs(c) == (0, 5, 10)
     with pytest.raises(InputError) as exc:
         checkpoint_epochs(load_config({"student": {"epochs": 10}, "evaluation": {"checkpoints": [20]}}))
     assert str(exc.value) == "config: evaluation.checkpoints: epochs must be <= student.epochs = 10, got [20]"
+
+
+
+
+def test_tied_axis_is_one_axis_of_the_product_and_names_its_key_paths():
+    c = load_config({"grid": {"student.width": [8, 16], "schedule": SCHEDULES}})
+    variants = expand_grid(c)
+    # brute force: the product of the free axis with the tied axis, in file order
+    expected = [(w, s) for w in (8, 16) for s in SCHEDULES]
+    assert [v.config_id for v in variants] == [
+        f"gd/width={w}/batch_size={s['student.batch_size']}/epochs={s['student.epochs']}" for w, s in expected
+    ]
+    for v, (w, s) in zip(variants, expected):
+        assert v.swept == {"student.width": w, **s}  # one results column per key path
+        assert (v.config.student.width, v.config.student.batch_size, v.config.student.epochs) == (
+            w, s["student.batch_size"], s["student.epochs"],
+        )
+        assert v.config.student.lr == c.student.lr  # keys outside the axis keep the base value
+
+
+def test_tied_axis_reaches_checkpoints_and_round_trips_through_yaml():
+    c = load_config({"student": {"epochs": 5000}, "evaluation": {"checkpoints": 5}, "grid": {"schedule": SCHEDULES}})
+    assert [checkpoint_epochs(v.config) for v in expand_grid(c)] == [(10, 20, 30, 40, 50), (2, 4, 6, 8, 10)]
+    assert ExperimentConfig.model_validate(yaml.safe_load(c.to_yaml())) == c
+    via_set = load_config({"grid": {"student.width": [8, 16]}}, ["grid.schedule=[{student.batch_size: 0.2, student.epochs: 50}]"])
+    assert [(v.config.student.width, v.config.student.epochs) for v in expand_grid(via_set)] == [(8, 50), (16, 50)]
+
+
+@pytest.mark.parametrize("name", ["paper-1d", "paper-3d"])
+def test_paper_presets_follow_the_authors_three_experiments(name):
+    """theory2practice specs/{1,3}d_5x32/exp_{0,1,2}.yaml: batch ceil(0.2 m) / ceil(0.02 m) / 100,
+    epochs_per_iteration 1000 / 1000 / 200 for 5 iterations, gamma = (1e-6/1e-4)^(1/5000 | 1/1000)."""
+    from uniformgap.learners import GradientConfig
+
+    spec = {0.2: (1000, 5000), 0.02: (1000, 5000), 100: (200, 1000)}  # batch -> (every, epochs)
+    variants = expand_grid(load_config(name))
+    assert sorted({v.config.student.width for v in variants}) == [32, 512, 2048]
+    for v in variants:
+        st = v.config.student
+        every, epochs = spec[st.batch_size]
+        assert st.epochs == epochs
+        assert checkpoint_epochs(v.config) == tuple(every * i for i in range(1, 6))
+        gc = GradientConfig(lr=st.lr, lr_final=st.lr_final, epochs=st.epochs)
+        assert gc.gamma == pytest.approx((1e-06 / 1e-4) ** (1 / epochs), rel=1e-14)
+        assert (st.depth, st.standardize, st.dtype, v.config.domain) == (5, True, "float64", "centered")
+    assert len(variants) == 9
+
+
+def test_sine_preset_follows_the_authors_spec():
+    c = load_config("sine-1d")
+    assert c.seeds == [10000] and c.n_samples == [1000]
+    assert (c.student.depth, c.student.width, c.student.epochs, c.student.batch_size) == (22, 50, 5000, 0.02)
+    assert checkpoint_epochs(c) == (1000, 2000, 3000, 4000, 5000)

@@ -124,3 +124,19 @@ def test_network_metric_names_are_checked_at_planning():
     with pytest.raises(Exception) as exc:
         plan_trials(load_config(tiny(evaluation={"network_metrics": ["linf_magic"]})))
     assert str(exc.value).startswith("config: evaluation.network_metrics: unknown metric 'linf_magic' (allowed: ")
+
+
+def test_tied_axis_runs_each_family_on_its_own_schedule(tmp_path):
+    schedule = [{"student.batch_size": 0.25, "student.epochs": 6}, {"student.batch_size": 8, "student.epochs": 2}]
+    cfg = tiny(n_samples=[16], seeds=[0], grid={"student.width": [4], "schedule": schedule})
+    result = run_experiment(load_config(cfg), out=tmp_path / "run", executor="local", progress=False)
+    table = result.table
+    assert sorted(table["config_id"].unique()) == ["gd/width=4/batch_size=0.25/epochs=6", "gd/width=4/batch_size=8/epochs=2"]
+    for config_id, rows in table.groupby("config_id"):
+        epochs = 6 if "epochs=6" in config_id else 2
+        assert sorted(rows["epoch"].unique()) == [epochs // 2, epochs]  # 2 evenly spaced checkpoints each
+        assert set(rows["student.epochs"]) == {epochs}
+        assert set(rows["batch_size"]) == {4 if epochs == 6 else 8}  # ⌈0.25 · 16⌉ and 8
+    table_again, config = load_run(tmp_path / "run")  # the tied axis survives config.yaml (resume re-plans from it)
+    assert config.grid["schedule"] == schedule
+    pd.testing.assert_frame_equal(table_again, table)

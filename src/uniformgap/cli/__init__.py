@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from .._errors import InputError
-from . import _analyze, _audit, _bounds, _construct, _fool, _report, _robust, _run
+from . import _analyze, _audit, _bounds, _construct, _fool, _plan, _report, _robust, _run
 from ._parser import OneLineParser
 
 # The order here is the order in `uniformgap --help`.
-_SUBCOMMANDS = (_bounds, _construct, _run, _analyze, _report, _audit, _fool, _robust)
+_SUBCOMMANDS = (_bounds, _construct, _plan, _run, _analyze, _report, _audit, _fool, _robust)
 
 
 def build_parser() -> OneLineParser:

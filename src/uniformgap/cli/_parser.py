@@ -11,6 +11,7 @@ import json
 import math
 import re
 import sys
+from importlib import resources
 from typing import Any, NoReturn
 
 
@@ -122,6 +123,20 @@ def int_range_at_least(minimum: int):
     return parse
 
 
+def preset_names() -> list[str]:
+    """The experiment presets, read from the presets folder (no torch import: `--help` stays instant)."""
+    folder = resources.files("uniformgap").joinpath("experiments", "presets")
+    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def add_config_arguments(p: argparse.ArgumentParser) -> None:
+    """PRESET|CONFIG.yaml (default quick) and repeatable --set KEY=VALUE, as `run` and `plan` take them."""
+    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
+                   help="a preset name or a YAML experiment file (default: quick)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
+
+
 def print_json(obj: Any) -> None:
     """One JSON object on stdout; non-finite floats become null (valid JSON)."""
     json.dump(_finite(obj), sys.stdout, indent=2)
@@ -136,3 +151,29 @@ def _finite(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_finite(v) for v in obj]
     return obj
+
+
+def check_output(path: str | None, flag: str, suffixes: tuple[str, ...]) -> None:
+    """Before any work: ``path`` ends in one of ``suffixes`` and can be written (its folder, or
+    the nearest existing folder above it, is writable; an existing file is writable)."""
+    if path is None:
+        return
+    from pathlib import Path
+    import os
+
+    from .._errors import InputError
+
+    target = Path(path)
+    if target.suffix.lower() not in suffixes:
+        allowed = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
+        raise InputError(f"`{flag}` must end in {allowed}, got {path!r}")
+    if target.exists():
+        ok, why = target.is_file() and os.access(target, os.W_OK), "exists and cannot be overwritten"
+    else:
+        folder = target.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        ok = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+        why = f"folder {str(folder)!r} is not writable"
+    if not ok:
+        raise InputError(f"`{flag}` must be a writable file path, got {path!r} ({why})")

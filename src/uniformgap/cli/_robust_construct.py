@@ -13,26 +13,12 @@ import os
 from pathlib import Path
 
 from .._errors import InputError
-from ._parser import print_json, real
+from ._parser import number_list, print_json, real
 
 _EXAMPLE = "uniformgap robust construct nn mnist-5k --classes 3,8"
 _GRID_EXAMPLE = "uniformgap robust construct grid thm43:d=3,eps=0.1,c=0.5 --c 0.5"
 _SUB_EXAMPLE = "uniformgap robust construct subspace manifold-linear:k=2,d=8"
 KINDS = ("nn", "grid", "subspace")
-
-
-def _class_pair(text: str) -> tuple[int, int]:
-    try:
-        a, b = (int(t) for t in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be two class ids a,b (e.g. --classes 3,8), got {text!r}") from None
-    return a, b
-
-
-def _norm(text: str) -> float:
-    if text in ("inf", "2"):
-        return math.inf if text == "inf" else 2.0
-    raise argparse.ArgumentTypeError(f"must be 'inf' or '2', got {text!r} (e.g. --norm inf)")
 
 
 def register(sub) -> None:
@@ -51,12 +37,13 @@ def register(sub) -> None:
     )
     p.add_argument("kind", choices=KINDS, help="nn (C1), grid (C2) or subspace")
     p.add_argument("data", metavar="DATA", help="dataset name, synthetic spec (thm43:..., manifold-...) or .npz path")
-    p.add_argument("--classes", type=_class_pair, metavar="a,b", help="A = class a (+1), B = class b (-1) (default 0,1 for two classes)")
+    p.add_argument("--classes", type=number_list(int), metavar="a,b",
+                   help="A = class a (+1), B = class b (-1) (default: the two classes of DATA)")
     eps = p.add_mutually_exclusive_group()
     eps.add_argument("--eps-from-data", action="store_true", help="eps = half the separation d_p(A,B)/2 (the default)")
     eps.add_argument("--eps", type=real(0, strict=True), help="eps > 0, at most half the separation")
     p.add_argument("--c", type=real(0), default=0.5, help="radius delta = c*eps, 0 <= c < 1 (default 0.5)")
-    p.add_argument("--norm", type=_norm, default=math.inf, help="'inf' (default) or '2' (grid only)")
+    p.add_argument("--norm", default="inf", help="'inf' (default) or '2' (grid only)")
     p.add_argument("--target", choices=("f*", "g"), default="f*", help="grid: interpolate f* (default) or g")
     p.add_argument("--seed", type=int, default=0, help="seed of the synthetic data and the check points (default 0)")
     p.add_argument("--export", metavar="FILE.json", help="write the network (sparse JSON format, version 2)")
@@ -81,6 +68,11 @@ def check_export(path: str | None) -> None:
 
 
 def _check_args(args) -> None:
+    from ..robust._separation import NORMS, parse_norm
+
+    args.norm = NORMS[parse_norm(args.norm)]
+    if args.classes is not None and len(args.classes) != 2:
+        raise InputError(f"`--classes` must be two class ids a,b (A = a, B = b), got {','.join(map(str, args.classes))!r} (e.g. --classes 3,8)")
     if not 0.0 <= args.c < 1.0:
         raise InputError(f"`--c` must be a number in [0, 1) (radius delta = c*eps), got {args.c:g} (e.g. --c 0.5)")
     if args.kind != "grid" and not math.isinf(args.norm):

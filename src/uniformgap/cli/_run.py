@@ -8,25 +8,20 @@ from __future__ import annotations
 import sys
 
 from .._errors import InputError
-from ._parser import print_json
+from ._parser import add_config_arguments, preset_names, print_json
 
 
 def register(sub) -> None:
-    from ..experiments import PRESETS
-
     p = sub.add_parser(
         "run",
         help="run a student-teacher experiment (preset or YAML config) on Ray or in-process",
         description=(
             "Train students on teachers for every grid point, sample size and seed; write "
             "RUN_DIR/results.parquet (+ .csv), config.yaml, run.json, teachers/, students/, "
-            f"tensorboard/. Presets: {', '.join(PRESETS)}."
+            f"tensorboard/. Presets: {', '.join(preset_names())}."
         ),
     )
-    p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
-                   help="a preset name or a YAML experiment file (default: quick)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config key (value parsed as YAML), e.g. --set student.width=64; repeatable")
+    add_config_arguments(p)
     p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>-<timestamp>)")
     p.add_argument("--local", action="store_true", help="run the trials in-process instead of on Ray")
     p.add_argument("--address", metavar="ADDR", help="join this Ray cluster (default: $RAY_ADDRESS or a local instance)")

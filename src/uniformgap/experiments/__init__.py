@@ -6,6 +6,10 @@ from ._config import ExperimentConfig as ExperimentConfig
 from ._config import Variant as Variant
 from ._config import expand_grid as expand_grid
 from ._config import load_config as load_config
+from ._plan import Plan as Plan
+from ._plan import PlannedTrial as PlannedTrial
+from ._plan import format_plan as format_plan
+from ._plan import plan_experiment as plan_experiment
 from ._results import load_run as load_run
 from ._results import load_trained as load_trained
 from ._run import RunResult as RunResult
@@ -24,6 +28,7 @@ from ._trial import stable_seed as stable_seed
 
 __all__ = [
     "PRESETS", "ExperimentConfig", "Variant", "expand_grid", "load_config", "load_run", "load_trained",
+    "Plan", "PlannedTrial", "format_plan", "plan_experiment",
     "RunResult", "format_summary", "plan_trials", "resume_run", "run_experiment", "summarize",
     "TARGETS", "Target", "build_targets", "random_teacher", "TrialSpec", "run_trial", "stable_seed",
 ]

@@ -2,8 +2,17 @@
 
 A config file describes one student–teacher experiment (arXiv:2205.13531, Section 3): the
 target(s), the learner, the sample sizes m, the training seeds, the evaluation and the
-execution. ``grid:`` maps key paths to lists of values; every combination is one learner
-configuration ("variant"). Every user mistake becomes ONE line::
+execution. ``grid:`` lists the axes of a cartesian product; every combination is one learner
+configuration ("variant"). An axis is either
+
+- free: a key path and its values, ``student.width: [32, 512, 2048]``, or
+- tied: a name (not a config key) and mappings of key paths that vary together,
+  ``schedule: [{student.batch_size: 0.2, student.epochs: 5000},
+  {student.batch_size: 100, student.epochs: 1000}]`` — one axis of the product; every mapping
+  sets the same keys, and a key is swept by one axis only.
+
+Values in an axis, ``n_samples`` and ``seeds`` are distinct (a repeat would run twice and be
+counted twice). Every user mistake becomes ONE line::
 
     config: student.width: must be an integer >= 1, got 0
     config: unknown key 'student.widht' (allowed: depth, width, lr, ...)
@@ -171,7 +180,15 @@ class ExperimentConfig(_Model):
     poly: PolyConfig = PolyConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     execution: ExecutionConfig = ExecutionConfig()
-    grid: dict[str, list[Any]] = {}  # key path -> values; the cartesian product = variants
+    grid: dict[str, list[Any]] = {}  # free axes (key path -> values) and tied axes (name -> mappings)
+
+    @field_validator("n_samples", "seeds")
+    @classmethod
+    def _distinct(cls, v: list[int]) -> list[int]:
+        repeated = _first_repeat(v)
+        if repeated is not None:
+            raise ValueError(f"must hold distinct values ({repeated!r} appears twice)")
+        return v
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -201,18 +218,46 @@ def _irrelevant(learner: str, key: str) -> bool:
     return key.startswith("poly.") and learner != "poly"
 
 
+def _first_repeat(values: list[Any]) -> Any:
+    """The first value equal to an earlier one (``==``: 100 and 100.0 repeat), else None."""
+    for i, v in enumerate(values):
+        if any(v == w for w in values[:i]):
+            return v
+    return None
+
+
+def is_tied(key: str, values: list[Any]) -> bool:
+    """A grid entry is a tied axis when its key is a bare name (no dot, not a config key) and its
+    values are mappings; anything else is a free axis over the key path ``key``."""
+    return "." not in key and key not in ExperimentConfig.model_fields and any(isinstance(v, dict) for v in values)
+
+
+def grid_axes(config: ExperimentConfig) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The grid as axes ``(name, [assignment, ...])``, an assignment mapping key paths to values:
+    a free axis ``k: [v1, v2]`` gives ``[{k: v1}, {k: v2}]``, a tied axis its mappings."""
+    return [
+        (key, [dict(v) for v in values] if is_tied(key, values) else [{key: v} for v in values])
+        for key, values in config.grid.items()
+    ]
+
+
 def expand_grid(config: ExperimentConfig) -> list[Variant]:
-    """The cartesian product of ``config.grid``, in file order, without duplicate variants."""
-    keys = list(config.grid)
+    """The cartesian product of the grid's axes, in file order, without duplicate variants.
+
+    ``swept`` holds one entry per key path (a tied axis contributes each of its keys), so
+    ``config_id`` and the results-table columns name key paths, never the tied axis' name.
+    """
+    axes = grid_axes(config)
     base = config.model_dump()
     base["grid"] = {}
     variants: dict[str, Variant] = {}
-    for values in itertools.product(*(config.grid[k] for k in keys)):
+    for combo in itertools.product(*(assignments for _, assignments in axes)):
         raw = copy.deepcopy(base)
-        for key, value in zip(keys, values):
+        chosen = {k: v for assignment in combo for k, v in assignment.items()}
+        for key, value in chosen.items():
             _set_path(raw, key, value)
-        resolved = _validate(raw, context=f"grid {dict(zip(keys, values))}: ")
-        swept = {k: v for k, v in zip(keys, values) if k != "learner" and not _irrelevant(resolved.learner, k)}
+        resolved = _validate(raw, context=f"grid {chosen}: ")
+        swept = {k: v for k, v in chosen.items() if k != "learner" and not _irrelevant(resolved.learner, k)}
         config_id = _config_id(resolved.learner, swept)
         variants.setdefault(config_id, Variant(config_id, resolved.learner, resolved, swept))
     return list(variants.values())
@@ -249,32 +294,82 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             raise InputError(f"`--set` value of {key.strip()!r} is not valid YAML, got {text!r}") from None
         _set_path(raw, key.strip(), value)
     config = _validate(raw)
+    _check_grid(config)
+    expand_grid(config)
+    return config
+
+
+def _check_grid(config: ExperimentConfig) -> None:
+    """Every axis non-empty with distinct values, every value valid, each key path in one axis."""
+    owner: dict[str, str] = {}  # key path -> the grid entry sweeping it
     for key, values in config.grid.items():
         if not values:
             raise InputError(f"config: grid.{key}: must be a non-empty list of values, got []")
         if key == "grid" or key.startswith("grid."):
             raise InputError(f"config: grid.{key}: cannot sweep the grid itself")
-        for i, value in enumerate(values):
-            _check_axis_value(config, key, i, value)
-    expand_grid(config)
-    return config
+        if is_tied(key, values):
+            _check_tied(config, key, values)
+            paths = list(values[0])
+        else:
+            if "." not in key and key not in ExperimentConfig.model_fields:
+                raise InputError(
+                    f"config: grid.{key}: must be a config key path with a list of values or a tied axis "
+                    f"(a name with mappings of key paths, e.g. {key}: [{{student.batch_size: 100, student.epochs: 1000}}]), "
+                    f"got {values!r}"
+                )
+            for i, value in enumerate(values):
+                _check_axis_value(config, f"grid.{key}[{i}]", {key: value}, strip=key)
+            paths = [key]
+        repeated = _first_repeat(values)
+        if repeated is not None:
+            raise InputError(f"config: grid.{key}: must hold distinct values ({repeated!r} appears twice), got {values!r}")
+        for path in paths:
+            if path in owner:
+                raise InputError(
+                    f"config: grid.{key}: key {path!r} is already swept by grid.{owner[path]}; "
+                    "sweep a key in one axis only (tie it to the others or leave it free)"
+                )
+            owner[path] = key
 
 
-def _check_axis_value(config: ExperimentConfig, key: str, i: int, value: Any) -> None:
+def _check_tied(config: ExperimentConfig, name: str, values: list[Any]) -> None:
+    example = "e.g. {student.batch_size: 100, student.epochs: 1000}"
+    keys: list[str] | None = None
+    for i, mapping in enumerate(values):
+        label = f"grid.{name}[{i}]"
+        if not isinstance(mapping, dict) or not mapping:
+            raise InputError(f"config: {label}: must be a non-empty mapping of key paths to values ({example}), got {mapping!r}")
+        if keys is None:
+            keys = list(mapping)
+        elif set(mapping) != set(keys):
+            raise InputError(
+                f"config: {label}: must set the same keys as grid.{name}[0] ({', '.join(keys)}), "
+                f"got ({', '.join(map(str, mapping))})"
+            )
+        for key in mapping:
+            if not isinstance(key, str) or key == "grid" or key.startswith("grid."):
+                raise InputError(f"config: {label}: keys must be config key paths other than grid, got {key!r}")
+        _check_axis_value(config, label, mapping)
+
+
+def _check_axis_value(config: ExperimentConfig, label: str, assignment: dict[str, Any], strip: str | None = None) -> None:
+    """Validate ``config`` with ``assignment`` substituted; a failure names the axis value
+    (``grid.student.width[1]: ...``; ``strip``: drop the key path the label already names)."""
     raw = config.model_dump()
     raw["grid"] = {}
-    _set_path(raw, key, value)
+    for key, value in assignment.items():
+        _set_path(raw, key, value)
     try:
         ExperimentConfig.model_validate(raw)
     except pydantic.ValidationError as exc:
         err = exc.errors()[0]
         msg = _one_line(err)
         if err["type"] == "extra_forbidden":
-            raise InputError(f"config: grid: {msg}") from None
+            raise InputError(f"config: {'grid' if strip else label}: {msg}") from None
         path, _ = _path(err["loc"])
-        if msg.startswith(f"{path}: ") and path == key:
+        if strip is not None and msg.startswith(f"{path}: ") and path == strip:
             msg = msg[len(path) + 2:]
-        raise InputError(f"config: grid.{key}[{i}]: {msg}") from None
+        raise InputError(f"config: {label}: {msg}") from None
 
 
 def _read_source(source: str | Path | dict) -> dict:

@@ -13,6 +13,15 @@ from ._instances import manifold_linear as manifold_linear
 from ._instances import manifold_torus as manifold_torus
 from ._instances import theorem43_instance as theorem43_instance
 
+# separation statistics (docs/robust.md §6.1)
+from ._separation import SeparationReport as SeparationReport
+from ._separation import separation as separation
+
+# the robust classifier f*, g and the 1-NN margin (docs/robust.md §2, Prop. 3.2)
+from ._classifier import RobustClassifier as RobustClassifier
+from ._classifier import RobustEvaluation as RobustEvaluation
+from ._classifier import evaluate as evaluate
+
 # constructions C1, C2, subspace network and their exact sizes (docs/robust.md §3, §4, §5.2)
 from ._c1 import C1Network as C1Network
 from ._c1 import build_c1 as build_c1
@@ -42,6 +51,13 @@ __all__: list[str] = [
     "manifold_linear",
     "manifold_torus",
     "theorem43_instance",
+    # separation statistics
+    "SeparationReport",
+    "separation",
+    # the robust classifier
+    "RobustClassifier",
+    "RobustEvaluation",
+    "evaluate",
     # constructions and sizes
     "C1Network",
     "build_c1",

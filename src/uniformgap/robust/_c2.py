@@ -266,11 +266,9 @@ def ball_offsets(d: int, radius: float, p: float, n_random: int, rng: np.random.
 
 
 def _check_p(p) -> float:
-    if isinstance(p, str) and p.strip().lower() in ("inf", "infinity"):
-        return math.inf
-    if not isinstance(p, bool) and isinstance(p, (int, float)) and p in (2, math.inf):
-        return float(p)
-    raise InputError(f"`p` must be 2 or inf, got {p!r} (e.g. p=math.inf)")
+    from ._separation import NORMS, parse_norm
+
+    return NORMS[parse_norm(p)]
 
 
 def check_eps_c(eps, c, separation: float) -> tuple[float, float]:

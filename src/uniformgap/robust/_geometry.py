@@ -1,8 +1,8 @@
-"""Shared numerics of the constructions: validated point sets, brute-force l_p distances to a set,
+"""Shared numerics of the constructions: validated point sets, l_p distances to a set,
 and chunked evaluation of (huge, sparse) networks.
 
-d_p(x, S) = min_{s ∈ S} ‖x − s‖_p (docs/robust.md §1), computed exactly by brute force in
-chunks (memory bounded); f*(x) = (d_p(x,B) − d_p(x,A))/(d_p(x,A) + d_p(x,B)) (Prop. 3.2, §2).
+d_p(x, S) = min_{s ∈ S} ‖x − s‖_p (docs/robust.md §1), exact (the separation statistics'
+nearest-neighbour search); f*(x) = (d_p(x,B) − d_p(x,A))/(d_p(x,A) + d_p(x,B)) (Prop. 3.2, §2).
 """
 
 from __future__ import annotations
@@ -36,15 +36,10 @@ def check_point_sets(a, b) -> tuple[np.ndarray, np.ndarray]:
 
 
 def distance(x: np.ndarray, s: np.ndarray, p: float = math.inf) -> np.ndarray:
-    """d_p(x_i, S) = min_j ‖x_i − s_j‖_p for p ∈ {2, ∞}, (n,), exact brute force in chunks."""
-    x, s = np.atleast_2d(x), np.atleast_2d(s)
-    out = np.empty(x.shape[0])
-    step = max(1, _CHUNK_ENTRIES // max(1, s.shape[0] * s.shape[1]))
-    for i in range(0, x.shape[0], step):
-        diff = np.abs(x[i : i + step, None, :] - s[None, :, :])  # (c, m, d)
-        norms = diff.max(axis=2) if math.isinf(p) else np.sqrt(np.square(diff).sum(axis=2))
-        out[i : i + step] = norms.min(axis=1)
-    return out
+    """d_p(x_i, S) = min_j ‖x_i − s_j‖_p for p ∈ {2, ∞}, (n,): exact (:func:`robust._nearest.nearest`)."""
+    from ._nearest import nearest
+
+    return nearest(np.atleast_2d(x), np.atleast_2d(s), p=p)[0]
 
 
 def linf_distance(x: np.ndarray, s: np.ndarray) -> np.ndarray:
