@@ -10,16 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from uniformgap.cli import main
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from _cli import run_cli
 
 
 HAT = ["construct", "hat", "--dim", "2", "--depth", "4", "--coef-bound", "1.5", "--scale", "4", "--center", "0.3,0.6"]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
     from ..theory import BoundsReport
-from ._parser import check_output, examples, int_range, number_list, positive_int, print_json, real
+from ._parser import check_output, examples, int_range_at_least, number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap bounds --dim 15 --depth 5 --eps 1e-3"
 _SWEEP_EXAMPLE = "uniformgap bounds --dims 1:30 --depths 3:10 --eps 1e-3"
@@ -26,23 +26,6 @@ _MAX_CELLS = 10**5
 
 def _depth_need(L: int) -> str:
     return f"the bounds loop over the L - 1 layers; L = {L:.3g} would take {L / _MAX_DEPTH:.3g} times as long as L = 1e6"
-
-
-def _int_range(minimum: int, maximum: int | None = None):
-    """cli._parser.int_range with every entry from minimum to maximum."""
-
-    def parse(text: str) -> list[int]:
-        values = int_range(text)
-        if not values or min(values) < minimum:
-            raise argparse.ArgumentTypeError(f"must be integers >= {minimum}, got {text!r}")
-        if maximum is not None and max(values) > maximum:
-            raise argparse.ArgumentTypeError(
-                f"must be integers from {minimum} to {maximum:.3g}, got {text!r}: {_depth_need(max(values))}"
-            )
-        return values
-
-    parse.__name__ = f"range of integers >= {minimum}"
-    return parse
 
 
 def _widths(text: str) -> list[int]:
@@ -68,9 +51,9 @@ def register(sub) -> None:
                         f"{_SWEEP_EXAMPLE} --plot map.png"),
     )
     p.add_argument("--dim", type=positive_int(1), help="input dimension d (>= 1)")
-    p.add_argument("--dims", type=_int_range(1), help="sweep over d: LO:HI or a comma list")
+    p.add_argument("--dims", type=int_range_at_least(1), help="sweep over d: LO:HI or a comma list")
     p.add_argument("--depth", type=positive_int(3, _MAX_DEPTH, _depth_need), help="number of affine layers L (>= 3)")
-    p.add_argument("--depths", type=_int_range(3, _MAX_DEPTH), help="sweep over L: LO:HI or a comma list")
+    p.add_argument("--depths", type=int_range_at_least(3, _MAX_DEPTH, _depth_need), help="sweep over L: LO:HI or a comma list")
     p.add_argument("--width", type=_widths, help="hidden width: one int or L-1 ints (default 3d)")
     p.add_argument("--coef-bound", type=real(0, strict=True), default=1.0, help="coefficient bound c (> 0, default 1)")
     p.add_argument("--reg", type=real(1, allow_inf=True), default=math.inf, help="coefficient norm q (>= 1 or inf, default inf)")

@@ -213,6 +213,23 @@ def check_output(
         raise InputError(f"`{flag}` cannot be written: {os.fspath(parent)!r} is not writable, got {name!r}")
 
 
+def int_range_at_least(minimum: int, maximum: int | None = None, need=None):
+    """:func:`int_range` with every entry from ``minimum`` to ``maximum``; ``need(value)`` says
+    what a too large value would cost (appended to the message)."""
+
+    def parse(text: str) -> list[int]:
+        values = int_range(text)
+        if not values or min(values) < minimum:
+            raise argparse.ArgumentTypeError(f"must be integers >= {minimum}, got {text!r}")
+        if maximum is not None and max(values) > maximum:
+            why = f": {need(max(values))}" if need is not None else ""
+            raise argparse.ArgumentTypeError(f"must be integers from {minimum} to {maximum:.3g}, got {text!r}{why}")
+        return values
+
+    parse.__name__ = f"range of integers >= {minimum}"
+    return parse
+
+
 def add_config_arguments(p: argparse.ArgumentParser) -> None:
     """PRESET|CONFIG.yaml (default quick) and repeatable --set KEY=VALUE, as `run` and `plan` take them."""
     p.add_argument("config", nargs="?", default=None, metavar="PRESET|CONFIG.yaml",
