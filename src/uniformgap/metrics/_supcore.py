@@ -19,24 +19,26 @@ from ..networks import ReLUNetwork
 Layers = list[tuple[np.ndarray, np.ndarray]]
 
 
-def layers64(net: ReLUNetwork, name: str = "network") -> Layers:
-    """The coefficients ((A_ℓ, b_ℓ))_ℓ as float64 numpy arrays; the output must be scalar."""
+def layers64(net: ReLUNetwork, name: str = "network", *, scalar: bool = True) -> Layers:
+    """The coefficients ((A_ℓ, b_ℓ))_ℓ as float64 numpy arrays; with ``scalar`` the output
+    must be scalar (regression), otherwise any number of outputs (classifier logits)."""
     if not isinstance(net, ReLUNetwork):
         raise InputError(f"`{name}` must be a uniformgap.networks.ReLUNetwork, got {type(net).__name__}")
     layers = [(A.double().cpu().numpy().copy(), b.double().cpu().numpy().copy()) for A, b in net.layers]
-    if layers[-1][0].shape[0] != 1:
+    if scalar and layers[-1][0].shape[0] != 1:
         raise InputError(f"`{name}` must have output dimension 1, got {layers[-1][0].shape[0]}")
     return layers
 
 
-def forward64(layers: Layers, x: np.ndarray) -> np.ndarray:
-    """R(Φ)(x) for x of shape (n, d) → (n,), in float64 numpy (ReLU between layers only)."""
+def forward64(layers: Layers, x: np.ndarray, *, scalar: bool = True) -> np.ndarray:
+    """R(Φ)(x) for x of shape (n, d) → (n,) (``scalar``) or all outputs (n, N_L), in float64
+    numpy (ReLU between layers only)."""
     h = x
     for ell, (A, b) in enumerate(layers):
         h = h @ A.T + b
         if ell < len(layers) - 1:
             np.maximum(h, 0.0, out=h)
-    return h[:, 0]
+    return h[:, 0] if scalar else h
 
 
 def check_pair(F: Layers, G: Layers, names: tuple[str, str] = ("f", "g")) -> int:
