@@ -4,12 +4,25 @@ learning is difficult: perspective of expressive power", NeurIPS 2022 (arXiv:220
 The mathematics is restated in ``docs/robust.md``; section numbers in docstrings refer to it.
 """
 
+# datasets and synthetic instances (docs/robust.md §5, §6.1)
+from ._datasets import Dataset as Dataset
+from ._datasets import load_dataset as load_dataset
+from ._instances import ManifoldSet as ManifoldSet
+from ._instances import Theorem43Instance as Theorem43Instance
+from ._instances import manifold_linear as manifold_linear
+from ._instances import manifold_torus as manifold_torus
+from ._instances import theorem43_instance as theorem43_instance
+
 # -- adversarial training and honest evaluation (docs/robust.md §6.2–§6.3) --
 from ._adversarial import margin as margin
 from ._adversarial import pgd as pgd
 from ._adversarial import pgd_witnesses as pgd_witnesses
 from ._adversarial import project as project
 from ._attack_libs import LIBRARY_ATTACKS as LIBRARY_ATTACKS
+from ._compare import TrainedEval as TrainedEval
+from ._compare import compare_trainings as compare_trainings
+from ._compare import summarize as summarize
+from ._compare import train_and_evaluate as train_and_evaluate
 from ._evaluate import SplitEval as SplitEval
 from ._evaluate import evaluate_split as evaluate_split
 from ._evaluate import verify_witnesses as verify_witnesses
@@ -23,8 +36,16 @@ from ._training import build_model as build_model
 from ._training import train_classifier as train_classifier
 
 __all__: list[str] = [
+    # datasets and synthetic instances
+    "Dataset",
+    "load_dataset",
+    "ManifoldSet",
+    "Theorem43Instance",
+    "manifold_linear",
+    "manifold_torus",
+    "theorem43_instance",
     # adversarial training and honest evaluation
-    "margin", "pgd", "pgd_witnesses", "project", "LIBRARY_ATTACKS", "SplitEval", "evaluate_split",
-    "verify_witnesses", "EvalConfig", "PGDConfig", "RunConfig", "TrainConfig", "load_run_config",
-    "TrainResult", "build_model", "train_classifier",
+    "margin", "pgd", "pgd_witnesses", "project", "LIBRARY_ATTACKS", "TrainedEval", "compare_trainings",
+    "summarize", "train_and_evaluate", "SplitEval", "evaluate_split", "verify_witnesses", "EvalConfig",
+    "PGDConfig", "RunConfig", "TrainConfig", "load_run_config", "TrainResult", "build_model", "train_classifier",
 ]
