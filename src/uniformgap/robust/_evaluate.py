@@ -175,6 +175,8 @@ def evaluate_split(
     device, dtype = param.device, param.dtype
     g = torch.Generator(device=device).manual_seed(seed)
     lib_run, skipped = available(config.library, C) if eps > 0 else ([], [])
+    if eps > 0 and not config.library:
+        skipped = [("library suite", "not configured (library=() / --no-library)")]
     attacks = (["pgd-" + loss for loss in config.losses] if eps > 0 else []) + lib_run
 
     def record(name: str, idx: np.ndarray, cand: np.ndarray) -> None:
