@@ -198,11 +198,11 @@ def _lines(config, data, evals, summary, out: Path, note) -> list[str]:
         seeds = ",".join(map(str, s["seeds"]))
         lines.append(f"{s['training']} training (seeds {seeds}; selected epoch {ev.result.selected_epoch} of {ev.result.epochs_done}"
                      + (f"; test-selected epoch {ev.result.optimistic_epoch}: OPTIMISTIC, not used" if ev.result.optimistic_epoch is not None else "") + ")")
-        lines.append(f"  {'':6} {'clean':>14}   robust [certified, attack]")
+        lines.append(f"  {'':6} {'clean':<20} robust [certified, attack]")
         for split in ("train", "val", "test"):
-            if f"{split}_clean" in s and s[f"{split}_clean"] is not None:
-                lines.append(f"  {split:6} {s[f'{split}_clean']:>7.3f}{_rng(s, f'{split}_clean'):<9}   "
-                             f"{_bracket(s, split)}{_rng(s, f'{split}_robust')}")
+            if s.get(f"{split}_clean") is not None:
+                clean = f"{s[f'{split}_clean']:.3f}{_rng(s, f'{split}_clean')}"
+                lines.append(f"  {split:6} {clean:<20} {_bracket(s, split)}{_rng(s, f'{split}_robust')}")
         lines.append("")
     for s in summary:
         gap = s.get("robust_gap")

@@ -32,6 +32,9 @@ LIBRARY_ATTACKS: dict[str, tuple[str, int]] = {
 }
 
 
+NEEDS_CLASSES = "needs >="  # the skip reason of an attack that does not exist for this many classes
+
+
 class FlatInput(nn.Module):
     """model(x.reshape(n, -1)): lets a flat-input model take (n, 1, 1, d) image tensors."""
 
@@ -59,7 +62,7 @@ def available(names, n_classes: int) -> tuple[list[str], list[tuple[str, str]]]:
     for name in check_library_attacks(names):
         lib, min_classes = LIBRARY_ATTACKS[name]
         if n_classes < min_classes:
-            skipped.append((name, f"needs >= {min_classes} classes, the data have {n_classes}"))
+            skipped.append((name, f"{NEEDS_CLASSES} {min_classes} classes, the data have {n_classes}"))
             continue
         try:
             __import__(lib)
@@ -72,7 +75,7 @@ def available(names, n_classes: int) -> tuple[list[str], list[tuple[str, str]]]:
 
 def run_library_attack(
     name: str, model: Callable[[Tensor], Tensor], x: Tensor, y: Tensor, *, eps: float, norm: str,
-    n_classes: int, seed: int, iterations: int = 100,
+    n_classes: int, seed: int, iterations: int = 100, targets: int = 9,
 ) -> Tensor:
     """Adversarial candidates (same shape as the flat ``x``) of one library attack; the caller
     re-verifies them (nothing the library reports is trusted)."""
@@ -90,7 +93,7 @@ def run_library_attack(
             atk.loss, atk.n_restarts, atk.n_iter = name[5:], 1, iterations
         elif name == "apgd-t":
             atk = aa.apgd_targeted
-            atk.n_iter, atk.n_target_classes = iterations, min(9, n_classes - 1)
+            atk.n_iter, atk.n_target_classes = iterations, min(targets, n_classes - 1)
         else:
             atk = aa.square
             atk.n_queries = 10 * iterations
