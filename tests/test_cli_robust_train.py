@@ -51,6 +51,14 @@ def test_quick_preset_tiny_json_and_files(tmp_path, capsys, one_thread):
     assert np.all(np.abs(xa - data.x_test[idx]).max(1) <= 0.1 + 1e-12) and np.all((xa >= 0) & (xa <= 1))
     z = _numpy_logits(net, xa)
     assert np.all(z.argmax(1) != data.y_test[idx])
+    # `robust attack` re-attacks the saved model: same attack and seed, same numbers
+    code = main(["robust", "attack", r["model"], "mnist-5k", "--eps", "0.1", "--steps", "2", "--restarts", "1",
+                 "--no-library", "--json"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    again = json.loads(stdout)
+    assert again["robust"] == r["robust_test"] and again["clean"] == r["clean_test"]
+    assert again["certified"] == r["certified_test"] and again["n"] == len(data.y_test)
 
 
 def test_text_output_states_the_gap_and_the_suite(tmp_path, capsys, one_thread):
