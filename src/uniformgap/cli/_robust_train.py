@@ -7,27 +7,12 @@ over :func:`uniformgap.robust.compare_trainings`; the API is imported where the 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from .._errors import InputError
-from ._parser import number_list, positive_int, print_json, real
+from ._parser import int_list, number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap robust train mnist-5k --preset robust-quick --out runs/robust-quick"
-
-
-def _seeds(text: str) -> list[int]:
-    values = number_list(int)(text)
-    if not values or min(values) < 0:
-        raise argparse.ArgumentTypeError(f"must be a comma list of integers >= 0 (e.g. 0,1,2), got {text!r}")
-    return values
-
-
-def _widths(text: str) -> list[int]:
-    values = number_list(int)(text)
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"must be a comma list of integers >= 1 (e.g. 256,256), got {text!r}")
-    return values
 
 
 def register(sub) -> None:
@@ -52,9 +37,9 @@ def register(sub) -> None:
     p.add_argument("--eps", type=real(0), help="radius delta of the threat model (>= 0; default 0.1)")
     p.add_argument("--norm", help="threat model norm: inf or 2 (default inf)")
     p.add_argument("--epochs", type=positive_int(1), help="training epochs (default 30; robust-quick 20)")
-    p.add_argument("--seeds", type=_seeds, help="comma list of seeds (default 0; docs/robust.md §6.3 asks >= 3)")
+    p.add_argument("--seeds", type=int_list(0, "0,1,2"), help="comma list of seeds (default 0; docs/robust.md §6.3 asks >= 3)")
     p.add_argument("--arch", choices=("mlp", "cnn"), help="mlp (default) or cnn (image data only)")
-    p.add_argument("--width", type=_widths, help="MLP hidden widths, e.g. 256,256 (cnn: its channel count)")
+    p.add_argument("--width", type=int_list(1, "256,256"), help="MLP hidden widths, e.g. 256,256 (cnn: its channel count)")
     p.add_argument("--classes", type=number_list(int), help="keep only these class ids, e.g. 3,8")
     p.add_argument("--preset", help="named configuration: robust-quick (mnist-5k demo, <= 5 min on 2 cores)")
     p.add_argument("--eval-steps", type=positive_int(1), help="PGD steps of the evaluation attack (default 50)")
