@@ -17,6 +17,7 @@ reported too (the machine may be shared: wall time then overstates the cost), an
 
     python benchmarks/bench_adversarial.py               # 2 epochs per variant (~2-4 min on 2 cores)
     python benchmarks/bench_adversarial.py --epochs 30   # the target run
+    python benchmarks/bench_adversarial.py --quick       # 1 epoch, no stacked comparison
 """
 
 from __future__ import annotations
@@ -103,7 +104,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--threads", type=int, default=torch.get_num_threads())
     ap.add_argument("--no-stacked", action="store_true", help="skip the K=3 stacked-seeds comparison")
+    ap.add_argument("--quick", action="store_true", help="1 epoch, no stacked comparison (under a minute of CPU)")
     args = ap.parse_args()
+    if args.quick:
+        args.epochs, args.no_stacked = 1, True
     torch.set_num_threads(args.threads)
     data = load_dataset("mnist-5k")
     fit, _ = split_validation(len(data.x_train), 0.1, 0)
