@@ -36,6 +36,8 @@ def register(sub) -> None:
     which.add_argument("--clean", action="store_true", help="only clean training")
     p.add_argument("--eps", type=real(0), help="radius delta of the threat model (>= 0; default 0.1)")
     p.add_argument("--norm", help="threat model norm: inf or 2 (default inf)")
+    p.add_argument("--eps-ramp", type=real(0), metavar="FRACTION",
+                   help="grow eps linearly from 0 over this fraction of the epochs (0..1; default 0: no ramp)")
     p.add_argument("--epochs", type=positive_int(1), help="training epochs (default 30; robust-quick 20)")
     p.add_argument("--seeds", type=int_list(0, "0,1,2"), help="comma list of seeds (default 0; docs/robust.md §6.3 asks >= 3)")
     p.add_argument("--arch", choices=("mlp", "cnn"), help="mlp (default) or cnn (image data only)")
@@ -64,7 +66,7 @@ def _overrides(args) -> dict:
         attack["norm"] = check_norm(args.norm)
     if attack:
         train["attack"] = attack
-    for key, value in (("epochs", args.epochs), ("arch", args.arch), ("device", args.device)):
+    for key, value in (("epochs", args.epochs), ("arch", args.arch), ("device", args.device), ("eps_ramp", args.eps_ramp)):
         if value is not None:
             train[key] = value
     if args.width is not None:

@@ -158,7 +158,7 @@ def train_classifier(
     ramp_epochs = math.ceil(config.eps_ramp * config.epochs)
     curves: list[dict[str, Any]] = []
     best, best_score, best_epoch, best_test, opt_epoch = None, -math.inf, 0, -math.inf, None
-    start, epoch, interrupted = time.perf_counter(), 0, False
+    start, completed, interrupted = time.perf_counter(), 0, False
     try:
         for epoch in range(1, config.epochs + 1):
             eps = eps_full * (min(1.0, epoch / ramp_epochs) if ramp_epochs else 1.0)
@@ -188,6 +188,7 @@ def train_classifier(
                     best, best_score, best_epoch = copy.deepcopy(model.state_dict()), row_scores["val"], epoch
                 if "test" in row_scores and row_scores["test"] > best_test:
                     best_test, opt_epoch = row_scores["test"], epoch
+            completed = epoch
             if progress is not None:
                 progress.update(1)
                 progress.set_postfix_str(f"loss {total / len(xt):.3f}, val {best_score:.3f}@{best_epoch}")
@@ -195,10 +196,9 @@ def train_classifier(
         interrupted = True
     if best is not None:
         model.load_state_dict(best)
-    else:
-        best_epoch = epoch - 1 if interrupted else epoch
+    else:  # interrupted before the first checkpoint: the model as it is
+        best_epoch = completed
     model.eval()
-    done = epoch - 1 if interrupted else epoch
     return TrainResult(model=model, config=config, seed=seed, selected_epoch=best_epoch, optimistic_epoch=opt_epoch,
-                       curves=curves, val_idx=val_idx, epochs_done=done, interrupted=interrupted,
+                       curves=curves, val_idx=val_idx, epochs_done=completed, interrupted=interrupted,
                        train_time_s=time.perf_counter() - start)
