@@ -24,7 +24,18 @@ def _numpy_logits(net, x):
     return h
 
 
-def test_quick_preset_tiny_json_and_files(tmp_path, capsys, one_thread):
+@pytest.fixture
+def mnist_once(monkeypatch):
+    """mnist-5k parsed once for the CLI commands and the test (its CSV parse costs seconds)."""
+    import uniformgap.robust as robust
+
+    data = load_dataset("mnist-5k")
+    original = robust.load_dataset
+    monkeypatch.setattr(robust, "load_dataset", lambda spec, **kw: data if spec == "mnist-5k" else original(spec, **kw))
+    return data
+
+
+def test_quick_preset_tiny_json_and_files(tmp_path, capsys, one_thread, mnist_once):
     out = tmp_path / "run"
     code = main(["robust", "train", "mnist-5k", "--preset", "robust-quick", *TINY, "--out", str(out), "--json"])
     stdout, err = capsys.readouterr()
@@ -41,7 +52,7 @@ def test_quick_preset_tiny_json_and_files(tmp_path, capsys, one_thread):
     # anyone can re-evaluate the saved classifier: an independent numpy forward pass
     net, meta = load_network(r["model"])
     assert net.architecture == (784, 16, 16, 10) and meta["kind"] == "classifier" and meta["eps"] == 0.1
-    data = load_dataset("mnist-5k")
+    data = mnist_once
     acc = float(np.mean(_numpy_logits(net, data.x_test).argmax(1) == data.y_test))
     assert acc == pytest.approx(r["clean_test"], abs=1e-12)
     # the stored witnesses re-verify: in the ball, in the cube, misclassified
