@@ -161,9 +161,28 @@ def test_api_rejects_bad_arguments():
         (lambda: audit(f, f, tol=-0.1), "`tol` must be a number > 0, got -0.1"),
         (lambda: audit(f, f, budget_s=0), "`budget_s` must be a number > 0, got 0"),
         (lambda: audit(f, f, mc_points=1.5), "`mc_points` must be an integer >= 1, got 1.5"),
-        (lambda: audit(f, "net.json"), "`g` must be a uniformgap.networks.ReLUNetwork, got str"),
+        (lambda: audit(f, "net.json"), "`g` must be a uniformgap.networks.ReLUNetwork or SparseReLUNetwork, got str"),
     ]
     for call, message in cases:
         with pytest.raises(InputError) as exc:
             call()
         assert str(exc.value) == message
+
+
+def test_sparse_networks_are_audited_exactly_in_1d_and_refused_by_the_bracket(tmp_path):
+    from uniformgap.networks import SparseReLUNetwork, random_network, save_network
+
+    f, g = random_network((1, 6, 1), 1.0, seed=1), random_network((1, 5, 1), 1.0, seed=2)
+    path = save_network(SparseReLUNetwork.from_dense(f), tmp_path / "f.json")
+    fs = load_model(path)
+    assert isinstance(fs, SparseReLUNetwork)
+    dense, sparse = audit(f, g, mc_points=256), audit(fs, g, mc_points=256)
+    assert sparse.exact and sparse.sup_upper == pytest.approx(dense.sup_upper, rel=1e-12)
+    f2, g2 = random_network((2, 4, 1), 1.0, seed=3), random_network((2, 4, 1), 1.0, seed=4)
+    with pytest.raises(InputError) as exc:
+        audit(SparseReLUNetwork.from_dense(f2), g2, names=("f.json", "g.json"))
+    assert str(exc.value) == (
+        "`f.json` is a sparse network: the certified bracket for d >= 2 (CROWN bound propagation) needs dense "
+        "weight matrices and is not available for it (use the Monte-Carlo or exact 1-D metrics, or "
+        "SparseReLUNetwork.to_dense() for a small network)"
+    )

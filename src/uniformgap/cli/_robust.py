@@ -10,7 +10,7 @@ from __future__ import annotations
 from ._parser import OneLineParser
 
 # The order here is the order in `uniformgap robust --help`.
-_NESTED: tuple[str, ...] = ("train", "attack")
+_NESTED: tuple[str, ...] = ("construct", "sizes", "train", "attack")
 
 
 def register(sub) -> None:

@@ -23,7 +23,7 @@ from .._errors import InputError
 from ..networks import ReLUNetwork
 from ._attack import abs_diff, attack, sampled_top
 from ._bounds_prop import _check_method, diff_bounds_layers
-from ._supcore import check_domain, check_pair, check_positive, layers64
+from ._supcore import check_domain, check_pair, check_positive, layers64, require_dense
 
 # Boxes bisected per step: large enough to amortise numpy overhead, small enough to keep
 # the refinement focused on the worst boxes.
@@ -76,7 +76,8 @@ def sup_error_bracket(
     the Monte-Carlo points; ``method``: "crown" (default), "forward" or "ibp" bounds per box.
     """
     t0 = time.perf_counter()
-    F, G = layers64(f, "f"), layers64(g, "g")
+    what = "the certified bracket (CROWN bound propagation)"
+    F, G = (require_dense(layers64(n, k), k, what) for n, k in ((f, "f"), (g, "g")))
     d = check_pair(F, G)
     lo, hi = check_domain(domain, d)
     tol = check_positive("tol", tol)

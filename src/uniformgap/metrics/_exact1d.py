@@ -24,8 +24,8 @@ import numpy as np
 
 from .._domain import check_domain
 from .._errors import InputError
-from ..networks import ReLUNetwork
-from ._supcore import Layers, forward64, layers64
+from ..networks import ReLUNetwork, SparseReLUNetwork
+from ._supcore import Layers, forward64, layers64, times_t
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def _knots(layers: Layers, lo: float, hi: float) -> np.ndarray:
     a = np.ones((1, 1))  # h = a x + c on each piece: slopes, (K, N_{ℓ-1})
     c = np.zeros((1, 1))  # intercepts, (K, N_{ℓ-1})
     for A, b in layers[:-1]:
-        za, zc = a @ A.T, c @ A.T + b  # (K, N_ℓ): z = za x + zc on piece k
+        za, zc = times_t(a, A), times_t(c, A) + b  # (K, N_ℓ): z = za x + zc on piece k
         with np.errstate(divide="ignore", invalid="ignore"):
             roots = -zc / za  # where z_j crosses 0 (inf/nan where za = 0)
         inside = (roots > knots[:-1, None]) & (roots < knots[1:, None])  # strictly inside piece k
@@ -109,7 +109,7 @@ def _as_cpwl(fn, name: str, lo: float, hi: float):
     """(evaluate, interior knots) for a 1-D ReLUNetwork or a PiecewiseLinear."""
     if isinstance(fn, PiecewiseLinear):
         return fn, fn.breakpoints(lo, hi)
-    if isinstance(fn, ReLUNetwork):
+    if isinstance(fn, (ReLUNetwork, SparseReLUNetwork)):
         layers = layers64(fn, name)
         if layers[0][0].shape[1] != 1:
             raise InputError(
