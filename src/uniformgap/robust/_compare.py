@@ -5,6 +5,9 @@ record — the unit the size-versus-dimension experiments (§6.4) call. :func:`c
 runs every (training, seed) of a :class:`RunConfig` on one dataset and summarises the table
 clean/robust × train/test with certified brackets and seed intervals (min–max over seeds).
 
+Seeds train one after the other: training several seeds as one batched model (torch.func.vmap
+over stacked weights) was measured 1.06–1.25x slower on CPU (benchmarks/bench_adversarial.py).
+
 "train" is the part of the training set the model was fitted on (the validation split carved
 from it is reported as "val"); every number is computed afterwards in eval mode on the full set.
 """
