@@ -16,6 +16,10 @@ $(BIN)/python:
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH_INSTALL)
 	$(BIN)/pip install --quiet -e ".[test]"
+	# The attack suite of `uniformgap robust train` (optional: skipped with a reason when absent).
+	# --no-deps: torchattacks' metadata requires torchvision, whose resolve would replace the
+	# pinned torch; both import and run without it (their other needs are already installed).
+	$(BIN)/pip install --quiet --no-deps torchattacks==3.5.1 pyautoattack==0.2.0
 	touch $@
 
 install: $(VENV)/.installed

@@ -129,6 +129,24 @@ def number_list(kind: type = float):
     return parse
 
 
+def int_list(minimum: int, example: str):
+    """A non-empty comma list of integers >= minimum: '256,256' → [256, 256]."""
+
+    def parse(text: str) -> list[int]:
+        try:
+            values = [int(part) for part in text.split(",") if part.strip() != ""]
+        except ValueError:
+            values = []
+        if not values or min(values) < minimum:
+            raise argparse.ArgumentTypeError(
+                f"must be a comma list of integers >= {minimum} (e.g. {example}), got {text!r}"
+            )
+        return values
+
+    parse.__name__ = f"comma list of integers >= {minimum}"
+    return parse
+
+
 _MAX_CORNER = 1e6
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ._parser import OneLineParser, examples
 
 # The order here is the order in `uniformgap robust --help`.
-_NESTED: tuple[str, ...] = ("separation", "classify", "construct", "sizes")
+_NESTED: tuple[str, ...] = ("separation", "classify", "construct", "sizes", "train", "attack")
 
 
 def register(sub) -> None:

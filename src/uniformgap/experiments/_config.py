@@ -428,7 +428,7 @@ def _check_axis_value(config: ExperimentConfig, label: str, assignment: dict[str
         msg = _one_line(err)
         if err["type"] == "extra_forbidden":
             raise InputError(f"config: {'grid' if strip else label}: {msg}") from None
-        path, _ = _path(err["loc"])
+        path, _ = _path(err["loc"], ExperimentConfig)
         if strip is not None and msg.startswith(f"{path}: ") and path == strip:
             msg = msg[len(path) + 2:]
         raise InputError(f"config: {label}: {msg}") from None
@@ -493,9 +493,10 @@ def _validate(raw: dict, context: str = "") -> ExperimentConfig:
         raise InputError(f"config: {context}{_one_line(exc.errors()[0])}") from None
 
 
-def _one_line(err: dict) -> str:
-    """One pydantic error as "key.path: must be <allowed>, got <value>"."""
-    path, model = _path(err["loc"])
+def _one_line(err: dict, root: type[BaseModel] | None = None) -> str:
+    """One pydantic error as "key.path: must be <allowed>, got <value>" (``root``: the model
+    validated, default ExperimentConfig)."""
+    path, model = _path(err["loc"], ExperimentConfig if root is None else root)
     kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
     if kind == "extra_forbidden":
         allowed = ", ".join(model.model_fields) if model is not None else "?"
@@ -541,10 +542,10 @@ _ALLOWED = {
 }
 
 
-def _path(loc: tuple) -> tuple[str, type[BaseModel] | None]:
+def _path(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
     """The user's key path of a pydantic location (union tags and type labels dropped) and
     the model that owns its last key."""
-    model: type[BaseModel] | None = ExperimentConfig
+    model: type[BaseModel] | None = root
     owner = model
     parts: list[str] = []
     for elem in loc:

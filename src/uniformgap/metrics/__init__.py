@@ -16,5 +16,6 @@ from ._bracket import SupBracket as SupBracket
 from ._bracket import sup_error_bracket as sup_error_bracket
 from ._bounds_prop import difference_bounds as difference_bounds
 from ._bounds_prop import relu_bounds as relu_bounds
+from ._bounds_prop import margin_bounds as margin_bounds
 from ._attack import AttackResult as AttackResult
 from ._attack import regression_attack as regression_attack

@@ -22,9 +22,10 @@ from ..networks import ReLUNetwork, SparseReLUNetwork
 Layers = list[tuple[np.ndarray | sp.csr_matrix, np.ndarray]]
 
 
-def layers64(net: ReLUNetwork | SparseReLUNetwork, name: str = "network") -> Layers:
+def layers64(net: ReLUNetwork | SparseReLUNetwork, name: str = "network", *, scalar: bool = True) -> Layers:
     """The coefficients ((A_ℓ, b_ℓ))_ℓ in float64 (numpy, or scipy CSR for a sparse network,
-    never densified); the output must be scalar."""
+    never densified); with ``scalar`` the output must be scalar (regression), otherwise any
+    number of outputs (classifier logits)."""
     if isinstance(net, SparseReLUNetwork):
         layers = [(W, b) for W, b in net.sparse_layers]
     elif isinstance(net, ReLUNetwork):
@@ -33,7 +34,7 @@ def layers64(net: ReLUNetwork | SparseReLUNetwork, name: str = "network") -> Lay
         raise InputError(
             f"`{name}` must be a uniformgap.networks.ReLUNetwork or SparseReLUNetwork, got {type(net).__name__}"
         )
-    if layers[-1][0].shape[0] != 1:
+    if scalar and layers[-1][0].shape[0] != 1:
         raise InputError(f"`{name}` must have output dimension 1, got {layers[-1][0].shape[0]}")
     return layers
 
@@ -58,14 +59,15 @@ def times(g: np.ndarray, A: np.ndarray | sp.csr_matrix) -> np.ndarray:
     return np.asarray((A.T @ g.T).T) if sp.issparse(A) else g @ A
 
 
-def forward64(layers: Layers, x: np.ndarray) -> np.ndarray:
-    """R(Φ)(x) for x of shape (n, d) → (n,), in float64 numpy (ReLU between layers only)."""
+def forward64(layers: Layers, x: np.ndarray, *, scalar: bool = True) -> np.ndarray:
+    """R(Φ)(x) for x of shape (n, d) → (n,) (``scalar``) or all outputs (n, N_L), in float64
+    numpy (ReLU between layers only)."""
     h = x
     for ell, (A, b) in enumerate(layers):
         h = times_t(h, A) + b
         if ell < len(layers) - 1:
             np.maximum(h, 0.0, out=h)
-    return h[:, 0]
+    return h[:, 0] if scalar else h
 
 
 def check_pair(F: Layers, G: Layers, names: tuple[str, str] = ("f", "g")) -> int:

@@ -42,6 +42,28 @@ from ._sizes import size_table as size_table
 from ._subspace import SubspaceNetwork as SubspaceNetwork
 from ._subspace import subspace_network as subspace_network
 
+# -- adversarial training and honest evaluation (docs/robust.md §6.2–§6.3) --
+from ._adversarial import margin as margin
+from ._adversarial import pgd as pgd
+from ._adversarial import pgd_witnesses as pgd_witnesses
+from ._adversarial import project as project
+from ._attack_libs import LIBRARY_ATTACKS as LIBRARY_ATTACKS
+from ._compare import TrainedEval as TrainedEval
+from ._compare import compare_trainings as compare_trainings
+from ._compare import summarize as summarize
+from ._compare import train_and_evaluate as train_and_evaluate
+from ._evaluate import SplitEval as SplitEval
+from ._evaluate import evaluate_split as evaluate_split
+from ._evaluate import verify_witnesses as verify_witnesses
+from ._train_config import EvalConfig as EvalConfig
+from ._train_config import PGDConfig as PGDConfig
+from ._train_config import RunConfig as RunConfig
+from ._train_config import TrainConfig as TrainConfig
+from ._train_config import load_run_config as load_run_config
+from ._training import TrainResult as TrainResult
+from ._training import build_model as build_model
+from ._training import train_classifier as train_classifier
+
 __all__: list[str] = [
     # datasets and synthetic instances
     "Dataset",
@@ -77,4 +99,8 @@ __all__: list[str] = [
     "size_table",
     "SubspaceNetwork",
     "subspace_network",
+    # adversarial training and honest evaluation
+    "margin", "pgd", "pgd_witnesses", "project", "LIBRARY_ATTACKS", "TrainedEval", "compare_trainings",
+    "summarize", "train_and_evaluate", "SplitEval", "evaluate_split", "verify_witnesses", "EvalConfig",
+    "PGDConfig", "RunConfig", "TrainConfig", "load_run_config", "TrainResult", "build_model", "train_classifier",
 ]
