@@ -36,7 +36,7 @@ def main() -> None:
     overrides = TINY if args.tiny else []
 
     # 1. Bounds: the teachers U(-a, a) of the preset lie in H^inf_{a, c=a}; how many samples
-    #    does ANY algorithm need for accuracy eps on that class (THEORY.md §4)?
+    #    does ANY algorithm need for accuracy eps on that class (docs/theory.md §4)?
     t = load_config("quick", overrides).target
     cls = NetworkClass.create(t.d, t.depth, t.width, c=t.a)
     for eps in (1e-1, 1e-2, 1e-3):

@@ -17,5 +17,5 @@ def random_net(arch, seed, scale=0.3):
 
 
 def hat_net(y, w, h):
-    """h · (1 − |x − y|/w)_+ = h [ρ(z + 1) − 2ρ(z) + ρ(z − 1)], z = (x − y)/w (THEORY.md §2)."""
+    """h · (1 − |x − y|/w)_+ = h [ρ(z + 1) − 2ρ(z) + ρ(z − 1)], z = (x − y)/w (docs/theory.md §2)."""
     return ReLUNetwork.from_arrays([([[1 / w]] * 3, [-y / w + 1, -y / w, -y / w - 1]), ([[h, -2 * h, h]], [0.0])])

@@ -1,4 +1,4 @@
-"""Sup metrics in the analysis (issue 5): linf_exact / linf_lower / linf_upper are analysed
+"""Sup metrics in the analysis: linf_exact / linf_lower / linf_upper are analysed
 by default beside the sampled max linf, the Monte-Carlo underestimation is exact on a
 hand-built table, and the CLI's --json and the HTML report show it."""
 

@@ -1,4 +1,4 @@
-"""Tests of uniformgap.theory's sample-complexity bounds (THEORY.md §4–§8).
+"""Tests of uniformgap.theory's sample-complexity bounds (docs/theory.md §4–§8).
 
 Oracles: the poster formulas written out in NumPy; brute-force maxima over n in NumPy
 with η_n recomputed from the widths (not from the module's helpers); the bound inverting
@@ -49,14 +49,14 @@ def _np_log10_C(d: int, p: float) -> float:
 
 
 def _np_log10_gamma(d: int, widths, c: float, q: float) -> float:
-    """THEORY.md §3: γ_q = c^L (2d)^{-2/q} Π_{ℓ=2}^{L-1} N_ℓ^{(1-2/q)_+}, from the widths."""
+    """docs/theory.md §3: γ_q = c^L (2d)^{-2/q} Π_{ℓ=2}^{L-1} N_ℓ^{(1-2/q)_+}, from the widths."""
     iq = 0.0 if math.isinf(q) else 1.0 / q
     L = len(widths) + 1
     return L * np.log10(c) - 2 * iq * np.log10(2 * d) + max(1 - 2 * iq, 0) * np.sum(np.log10(widths[1:]))
 
 
 def _np_terms(d, widths, c, q, p, c0, m, n):
-    """log10 of (1 − m/(n+1)^d)_+ η_n for the integer array n (THEORY.md §4), −inf where 0."""
+    """log10 of (1 − m/(n+1)^d)_+ η_n for the integer array n (docs/theory.md §4), −inf where 0."""
     iq = 0.0 if math.isinf(q) else 1.0 / q
     ip = 0.0 if math.isinf(p) else 1.0 / p
     M_star = 1.0 if math.isinf(q) else c * (2 * d) ** (-2 * iq)
@@ -70,7 +70,7 @@ def _np_terms(d, widths, c, q, p, c0, m, n):
 
 
 def _np_optimised(cls: NetworkClass, eps, p, c0, n_max):
-    """Brute-force max_n (n+1)^d (1 − ε/η̃_n)_+, η̃_n = c0 γ̃ C (2n)^{-1-d/p} (THEORY.md §4)."""
+    """Brute-force max_n (n+1)^d (1 − ε/η̃_n)_+, η̃_n = c0 γ̃ C (2n)^{-1-d/p} (docs/theory.md §4)."""
     d = cls.d
     ip = 0.0 if math.isinf(p) else 1.0 / p
     n = np.arange(1, n_max + 1, dtype=np.float64)
@@ -99,7 +99,7 @@ def test_paper_bounds_equal_poster_formulas(d, L, c, eps):
     upper = d * (L * np.log10(c) + (L - 2) * np.log10(3 * d) + np.log10(3 * d**2 / eps))
     assert paper_lower_log10_samples(cls, eps) == pytest.approx(lower, abs=1e-9)
     assert paper_upper_log10_samples(cls, eps) == pytest.approx(upper, abs=1e-9)
-    # The poster's rates (THEORY.md §6) invert the sample formulas: at m = the bound, error = ε.
+    # The poster's rates (docs/theory.md §6) invert the sample formulas: at m = the bound, error = ε.
     for log10_m, f in ((lower, paper_lower_log10_error), (upper, paper_upper_log10_error)):
         if 0 <= log10_m < 300:  # m must be a float >= 1
             assert f(cls, 10**log10_m) == pytest.approx(np.log10(eps), abs=1e-9)
@@ -134,7 +134,7 @@ def test_closed_le_optimised_eq_brute_force(d, L, c, q, p, eps_rel):
         assert opt == -np.inf
     else:
         assert opt == pytest.approx(brute, abs=1e-9)
-    if closed > math.log10(0.5):  # THEORY.md §4: the closed form is a statement only then
+    if closed > math.log10(0.5):  # docs/theory.md §4: the closed form is a statement only then
         assert closed <= opt + 1e-9
 
 
@@ -240,7 +240,7 @@ def test_monotone_in_eps_and_m(d, L, c, q, p):
 @pytest.mark.parametrize("d,L,c", [(1, 3, 1.0), (2, 5, 1.0), (5, 4, 0.8), (15, 5, 1.0), (3, 3, 0.3)])
 @pytest.mark.parametrize("eps", [0.5, 1e-3])
 def test_poster_lower_follows_from_derived(d, L, c, eps):
-    """THEORY.md §4: m_LB = ½(γ/4ε)^d ≥ (γ/29ε)^d when m_LB > ½; else the poster value is < 1."""
+    """docs/theory.md §4: m_LB = ½(γ/4ε)^d ≥ (γ/29ε)^d when m_LB > ½; else the poster value is < 1."""
     cls = _cls(d, L, c, INF)
     poster, closed = paper_lower_log10_samples(cls, eps), derived_lower_log10_samples(cls, eps)
     if closed > math.log10(0.5):
@@ -254,7 +254,7 @@ def test_theory_section7_table_recomputed():
     rows = atoms_frontier([1, 5, 10, 13, 17, 24], eps=1e-3)
     assert [(r["d"], r["L"]) for r in rows] == [(1, 167), (5, 15), (10, 7), (13, 5), (17, 4), (24, 3)]
     assert [r["n_params"] for r in rows] == [1990, 3226, 5011, 5266, 6274, 7129]
-    for r in rows:  # W by THEORY.md §1's closed formula for width 3d
+    for r in rows:  # W by docs/theory.md §1's closed formula for width 3d
         d, L = r["d"], r["L"]
         assert r["n_params"] == 3 * d * (d + 1) + (L - 2) * 3 * d * (3 * d + 1) + 3 * d + 1
     derived = [r["derived_lower_log10_samples"] for r in rows]
@@ -279,7 +279,7 @@ def test_no_overflow_at_d1000_L100():
 
 
 def test_sup_bound_is_attained_by_the_all_c_network():
-    """B_L of THEORY.md §8 is the value at x = (1..1) of the network with every entry c (q = ∞),
+    """B_L of docs/theory.md §8 is the value at x = (1..1) of the network with every entry c (q = ∞),
     and bounds random networks with ‖A_ℓ‖_q, ‖b_ℓ‖_q ≤ c (q = 2)."""
     rng = np.random.default_rng(0)
     for d, widths, c in [(3, [4, 5], 1.5), (2, [6, 6, 6], 0.9)]:
@@ -304,14 +304,14 @@ def test_derived_lower_needs_a_hat_network():
     narrow = _cls(3, 4, 1.0, INF, 6)  # N_1 = 6 < 2d + 1 = 7
     assert derived_lower_applicability(narrow) == (
         "the derived lower bound needs first hidden width N_1 >= 2d+1 = 7 for its hat network "
-        "(THEORY.md §3), got 6"
+        "(docs/theory.md §3), got 6"
     )
     assert derived_lower_applicability(_cls(3, 4, 1.0, 2.0, 6)) is None  # q < ∞ needs only 2d
     with pytest.raises(InputError) as e:
         derived_lower_log10_samples(narrow, 0.1)
     assert str(e.value) == (
         "`cls` must have first hidden width N_1 >= 2d+1 = 7 for the derived lower bound "
-        "(its hat network, THEORY.md §3), got 6"
+        "(its hat network, docs/theory.md §3), got 6"
     )
     report = BoundsReport.compute(narrow, eps=0.1)
     assert report.derived_lower_log10_samples is None and report.headline_source is None

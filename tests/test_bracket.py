@@ -31,7 +31,7 @@ def grid(d, n, lo=-0.5, hi=0.5):
 
 
 def hat_2d(y, M, lam):
-    """λ (1 − M‖x − y‖_1)_+ built by hand: ρ(±M(x_i − y_i)) then ρ(1 − Σ) (THEORY.md §2)."""
+    """λ (1 − M‖x − y‖_1)_+ built by hand: ρ(±M(x_i − y_i)) then ρ(1 − Σ) (docs/theory.md §2)."""
     A1 = torch.tensor([[M, 0.0], [-M, 0.0], [0.0, M], [0.0, -M]], dtype=torch.float64)
     b1 = torch.tensor([-M * y[0], M * y[0], -M * y[1], M * y[1]], dtype=torch.float64)
     A2 = -torch.ones(1, 4, dtype=torch.float64)

@@ -1,4 +1,4 @@
-"""NetworkClass: validation messages and the constants of THEORY.md §1, §3, §5 by hand."""
+"""NetworkClass: validation messages and the constants of docs/theory.md §1, §3, §5 by hand."""
 
 import math
 
@@ -15,7 +15,7 @@ def test_paper_class_constants_by_hand():
     assert k.n_params == 3 * 6 + 7 * 6 + 7 * 6 + 7  # (N_{l-1}+1) N_l summed
     assert 10 ** k.log10_gamma == pytest.approx(2.25, rel=1e-12)
     assert 10 ** k.log10_lam(3.0) == pytest.approx(0.75, rel=1e-12)
-    # Lip_∞ = c^L d (3d)^{L-1} = 3 d^2 γ (THEORY §5)
+    # Lip_∞ = c^L d (3d)^{L-1} = 3 d^2 γ (docs/theory.md §5)
     assert 10 ** k.log10_lip_inf == pytest.approx(3 * 4 * 2.25, rel=1e-12)
     assert 10 ** k.log10_K_up == pytest.approx(3 * 4 * 2.25, rel=1e-12)
 

@@ -100,7 +100,7 @@ def test_interpolate_json_within_bounds(capsys):
     assert r["test_points"] >= 20000 - 1
     assert 0 < r["sup_error_lower_estimate"] <= r["bound_network"] <= r["bound_class"]
     assert r["bound_network"] == pytest.approx(r["K_network"] / (2 * n))
-    assert r["K_class"] == pytest.approx(1.0**3 * 2 * 6 * 6)  # Lip_∞ = c^L d (3d)^{L-1} (THEORY.md §5)
+    assert r["K_class"] == pytest.approx(1.0**3 * 2 * 6 * 6)  # Lip_∞ = c^L d (3d)^{L-1} (docs/theory.md §5)
     assert r["within_bounds"] is True
 
 
@@ -136,7 +136,7 @@ BASE = ["construct", "hat", "--dim", "2", "--depth", "3", "--coef-bound", "1"]
          "network (3d: three ReLUs per coordinate), got N_1 = 5"),
         (BASE + ["--scale", "2", "--center", "0.5,0.5", "--reg", "2", "--style", "paper"],
          "uniformgap construct: error: `--reg` must be inf for style 'paper' (the paper's t-based network, "
-         "THEORY.md §3), got 2 (use style 'derived' for q < inf)"),
+         "docs/theory.md §3), got 2 (use style 'derived' for q < inf)"),
         (["construct", "hat", "--dim", "5", "--depth", "3", "--coef-bound", "2", "--scale", "2", "--center",
           "0.5,0.5,0.5,0.5,0.5", "--style", "paper"],
          "uniformgap construct: error: `--scale` must be >= max(1, (d-1)c/2) = 4 for style 'paper' (its layer-2 "

@@ -142,7 +142,7 @@ def test_cli_analyze_opens_with_the_finding(tiny_run, capsys):
     a = analyze(tiny_run, n_bootstrap=0)
     assert lines[0].startswith(f"run {tiny_run}: selection validation")
     assert lines[1 : 1 + len(a.diagnostics.headline)] == [f"finding: {t}" for t in a.diagnostics.headline]
-    assert any(line.startswith("lower bound: THEORY.md §4's derived bound is a worst case over the WHOLE class")
+    assert any(line.startswith("lower bound: docs/theory.md §4's derived bound is a worst case over the WHOLE class")
                for line in lines)
     assert any(line.split()[:3] == ["configuration", "m", "runs"] for line in lines)
     assert main(["analyze", str(tiny_run), "--bootstrap", "0", "--json"]) == 0

@@ -1,4 +1,4 @@
-"""Hat networks (THEORY.md §2–§3): evaluate the constructed networks against λ(1 − M‖x − y‖₁)₊."""
+"""Hat networks (docs/theory.md §2–§3): evaluate the constructed networks against λ(1 − M‖x − y‖₁)₊."""
 
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_derived_network_equals_scaled_hat(d, L, q):
 
 @pytest.mark.parametrize("d,L,c", [(1, 3, 1.0), (2, 4, 1.0), (3, 3, 2.0), (5, 6, 0.7)])
 def test_paper_width_lambda_by_hand(d, L, c):
-    """q = ∞, width 3d: λ = c^L (3d)^{L−2} / M (THEORY.md §3), computed here by hand."""
+    """q = ∞, width 3d: λ = c^L (3d)^{L−2} / M (docs/theory.md §3), computed here by hand."""
     M = 3.0
     net = hat_network(NetworkClass.create(d, L, c=c), M, [0.5] * d)
     assert net.lam == pytest.approx(c**L * (3 * d) ** (L - 2) / M, rel=1e-12)
@@ -225,7 +225,7 @@ CLS2 = NetworkClass.create(2, 3, c=1.0)
         ),
         (
             dict(cls=NetworkClass.create(2, 3, q=2.0), M=2, y=[0.5, 0.5], style="paper"),
-            "`q` must be inf for style 'paper' (the paper's t-based network, THEORY.md §3), got 2 "
+            "`q` must be inf for style 'paper' (the paper's t-based network, docs/theory.md §3), got 2 "
             "(use style 'derived' for q < inf)",
         ),
         (

@@ -1,4 +1,4 @@
-"""Lipschitz bounds of networks (THEORY.md §5): compared with gradients and difference quotients."""
+"""Lipschitz bounds of networks (docs/theory.md §5): compared with gradients and difference quotients."""
 
 from __future__ import annotations
 

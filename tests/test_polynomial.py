@@ -1,4 +1,4 @@
-"""Polynomial least squares (THEORY.md §8): exact on polynomials, agrees with NumPy's Legendre fit."""
+"""Polynomial least squares (docs/theory.md §8): exact on polynomials, agrees with NumPy's Legendre fit."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The input cube [lo, hi]^d, validated once for every API that takes ``domain=(lo, hi)``.
 
-Theory is stated on [0, 1]^d; the experiments use [-1/2, 1/2]^d (THEORY.md: every
+Theory is stated on [0, 1]^d; the experiments use [-1/2, 1/2]^d (docs/theory.md: every
 statement holds verbatim after translation).
 """
 

@@ -4,7 +4,7 @@ Puts _table (load), _estimator (eq. 5 + selection), _bootstrap (intervals) and _
 (fits) together, and _underestimate (the Monte-Carlo L∞ vs the exact/certified sup);
 the figures and the report read the :class:`Analysis` it returns.
 
-Sup metrics (``linf_exact``, ``linf_lower``, ``linf_upper``; issue 5) are analysed by
+Sup metrics (``linf_exact``, ``linf_lower``, ``linf_upper``) are analysed by
 default when the table has them. They have no validation twin: under validation
 selection their checkpoints and configurations are chosen by ``val_linf`` (the
 Monte-Carlo L∞ on the validation sample) — a proxy, said in the notes; ``selection="test"``
@@ -49,7 +49,7 @@ class AnalysisConfig:
     n_bootstrap: int = 1000  # percentile-interval endpoints settle to ~1% at 1000 replicates
     seed: int = 0  # seeds the bootstrap generator: same seed, same intervals
     level: float = 0.95  # the conventional two-sided confidence level
-    c0: float = 1.0  # Theorem 1.1's setting: the class itself (u0 = 0, c0 = 1), THEORY.md §4
+    c0: float = 1.0  # Theorem 1.1's setting: the class itself (u0 = 0, c0 = 1), docs/theory.md §4
 
     def __post_init__(self) -> None:
         check_selection(self.selection)
@@ -82,7 +82,7 @@ class MinimaxEntry:
     teacher: int | None  # the worst teacher at the chosen configuration ("worst" only)
     config: str  # the chosen configuration
     epoch: int | None  # the shared checkpoint (selection "test"); None: chosen per run
-    bound: float | None  # the derived lower bound of THEORY.md §4 at m, if the class is known
+    bound: float | None  # the derived lower bound of docs/theory.md §4 at m, if the class is known
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class Analysis:
 
 
 def lower_bound(cls, m: int, p: float, c0: float) -> tuple[float | None, str | None]:
-    """(bound, note): THEORY.md §4's derived lower bound on err_m^MC over the class
+    """(bound, note): docs/theory.md §4's derived lower bound on err_m^MC over the class
     (``uniformgap.theory.derived_lower_error``); None and why where it does not apply."""
     from ..theory import derived_lower_error
 

@@ -6,9 +6,9 @@ Read from the resolved ``config.yaml`` (keys ``target.kind``, ``target.d``,
 ``target.q`` for hat targets; ``domain``: "centered" = [-1/2, 1/2]^d, "unit" = [0, 1]^d)
 and, when the config does not say, from the stored teachers ``teachers/teacher_<i>.json``.
 
-Teachers with every weight and bias in U(−a, a) lie in H^∞_{a,c=a} (THEORY.md §1, q = ∞),
-so the lower bound of Theorem 2.2 (THEORY.md §4) applies to that class; the theory holds
-verbatim on [−1/2, 1/2]^d (THEORY.md preamble).
+Teachers with every weight and bias in U(−a, a) lie in H^∞_{a,c=a} (docs/theory.md §1, q = ∞),
+so the lower bound of Theorem 2.2 (docs/theory.md §4) applies to that class; the theory holds
+verbatim on [−1/2, 1/2]^d (docs/theory.md preamble).
 """
 
 from __future__ import annotations

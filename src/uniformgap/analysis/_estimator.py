@@ -27,7 +27,7 @@ that diverges on a teacher is bad on it — so it is never dropped and can only 
 min over A. A missing row (a partial run) is left out of the mean/max. Ties go to the
 first in sort order (config_id, then epoch; teacher index for the worst teacher).
 ``linf`` is a sampled max, a lower estimate of the sup norm. The sup metrics
-``linf_exact``, ``linf_lower``, ``linf_upper`` (issue 5) have no validation twin: under
+``linf_exact``, ``linf_lower``, ``linf_upper`` have no validation twin: under
 validation selection they are chosen by ``val_linf`` (see :func:`validation_column`).
 """
 

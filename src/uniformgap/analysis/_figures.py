@@ -3,7 +3,7 @@
 - Figure 2 (arXiv:2205.13531, Fig. 2): error vs m, log-log, L1/L2/L∞; worst teacher
   (eq. 5) solid, teacher average dotted, percentile bands, least-squares fits, the lower
   bound's rate m^(−1/d−1/p) (anchored at the smallest m: the bound fixes the exponent, not
-  the constant) and the derived lower bound of THEORY.md §4 when the class is known; the
+  the constant) and the derived lower bound of docs/theory.md §4 when the class is known; the
   fit regime per m (train RMSE / test L2, ``_diagnostics``) written under the overview;
   sup metrics (linf_exact, the bracket linf_lower/linf_upper) drawn over the L∞ panel;
 - Figure 3 (Fig. 3): worst teacher vs the best student along a line (1-D: the domain;
@@ -178,9 +178,6 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
     the L∞ panel and in the first panel, in a distinct colour and open markers (only the
     worst teacher, to keep the legend short: the sup is about the worst case).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sup = [mt for mt in analysis.metrics if mt in SUP_METRICS]
@@ -249,10 +246,8 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
 
 def figure_heat_tables(analysis, out_dir: Path) -> list[FigureFile]:
     """Per m: configuration × teacher heat tables of log10(mean-over-seeds error)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     files = []
     ms = sorted({m for cubes in analysis.cubes.values() for m in cubes})
@@ -277,7 +272,7 @@ def figure_heat_tables(analysis, out_dir: Path) -> list[FigureFile]:
                                vmax=vmax if vmax > vmin else vmin + 1e-9, interpolation="nearest")
                 best = analysis.entry(metric, "worst", m)
                 r = configs.index(best.config)
-                ax.add_patch(matplotlib.patches.Rectangle((-0.5, r - 0.5), mat.shape[1], 1, fill=False, ec="r", lw=1.2))
+                ax.add_patch(Rectangle((-0.5, r - 0.5), mat.shape[1], 1, fill=False, ec="r", lw=1.2))
                 if best.teacher is not None:
                     ax.plot(list(cube.teachers).index(best.teacher), r, marker="*", color="r", ms=8)
                 ax.set_yticks(range(len(configs)), configs)
@@ -298,9 +293,6 @@ def figure_heat_tables(analysis, out_dir: Path) -> list[FigureFile]:
 def figure_training_curves(analysis, out_dir: Path) -> FigureFile | None:
     """Error vs epoch of the chosen configuration per m: worst teacher (solid) and teacher
     mean (dotted) of the seed-mean test error; None when the run has one checkpoint."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     table = analysis.run.table
@@ -388,9 +380,6 @@ def figure_worst_case_line(
     Samples within ℓ∞ distance δ = (hi − lo)/(2 m^(1/d)) of the line are projected onto it
     (d > 1). ``note`` is a line added under the title (e.g. where the sup sits).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     x_train = np.asarray(x_train, dtype=float).reshape(len(x_train), -1)  # (m, d)

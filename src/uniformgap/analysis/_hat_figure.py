@@ -15,9 +15,6 @@ from ..theory import HatNetwork
 def plot_hat(net: HatNetwork, path: str | os.PathLike, *, resolution: int = 301) -> Path:
     """Plot the network (evaluated, not the formula): 1-D curve, 2-D heat map (the paper's
     Figure 4), for d > 2 the 2-D slice through y in (x_1, x_2). Written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     d, (lo, hi), y = net.input_dim, net.domain, net.y

@@ -5,7 +5,7 @@ positive estimate. Interval: percentile interval of the slopes fitted to the boo
 replicates (paired across m, see _bootstrap.py) or, without replicates, the Student-t
 interval slope ± t_{n-2} · se (needs n ≥ 3 points).
 
-Theory (arXiv:2205.13531, Theorem 2.2 / THEORY.md §4, §6): the lower bound decays like
+Theory (arXiv:2205.13531, Theorem 2.2 / docs/theory.md §4, §6): the lower bound decays like
 m^(−1/d−1/p) (p = 1, 2, ∞ for l1, l2, linf); for p = ∞ it is sharp (upper bound m^(−1/d),
 Theorem 2.4), for p < ∞ only the lower rate is proved. A fitted slope shallower than the
 theory's exponent is allowed by the theory (the bound is a *lower* bound on the worst case).

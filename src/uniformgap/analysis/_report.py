@@ -270,7 +270,7 @@ def render_html(analysis: Analysis, figures) -> str:
         f"<h2>Minimax errors ({analysis.config.level:.0%} bootstrap intervals, "
         f"{analysis.config.n_bootstrap} replicates, seed {analysis.config.seed})</h2>",
         _minimax_table(analysis),
-        "<p class=small>The derived lower bound (THEORY.md §4) bounds the error of any algorithm on the "
+        "<p class=small>The derived lower bound (docs/theory.md §4) bounds the error of any algorithm on the "
         "<i>worst member of the class</i> the teachers come from; a few random teachers are rarely worst "
         "case, so the measured worst-teacher error may lie below it without contradiction.</p>",
         *_diagnostics_section(analysis),

@@ -7,7 +7,7 @@ independent log-normal noise (a fresh sample measures the same function). The la
 the experiment engine's (docs/architecture.md, "The results table"): results.parquet,
 results.csv, config.yaml, run.json and teachers/teacher_<i>.json (random U(−a, a) teachers).
 
-``sup`` adds per-network sup columns beside the sampled max ``linf`` (issue 5), drawn from
+``sup`` adds per-network sup columns beside the sampled max ``linf``, drawn from
 their own generator (seeded by (seed, 1)) so the other columns do not change:
 "exact" → ``linf_exact`` = linf / (1 − r), r ~ U(0, 0.2) (a sampled max lies below the
 sup); "bracket" → ``linf_lower`` = linf · (1 + U(−0.02, 0.1)) and ``linf_upper`` =

@@ -4,7 +4,7 @@ The table contract is docs/architecture.md, "The results table": one row per
 (config_id, teacher, seed, n_samples, epoch) with test metrics ``l1``, ``l2``, ``linf``
 (``linf`` is a sampled max, a LOWER estimate of the sup norm), their validation twins
 ``val_l1``, ``val_l2``, ``val_linf`` (an independent fresh sample) and a ``diverged`` flag.
-Per-network sup metrics (issue 5) may sit beside them: ``linf_exact`` (d = 1, the exact
+Per-network sup metrics may sit beside them: ``linf_exact`` (d = 1, the exact
 sup of |student − target|) or the certified bracket ``linf_lower`` ≤ sup ≤ ``linf_upper``
 (d ≥ 2); they have no validation twin (see ``_estimator.validation_column``).
 The table is read with pandas from ``results.parquet`` (falling back to ``results.csv``),
@@ -28,7 +28,7 @@ import yaml
 from .._errors import InputError
 
 KEY_COLUMNS = ("config_id", "teacher", "seed", "n_samples", "epoch")
-# Metric columns: the three L^p errors and the later sup-norm refinements (issue 5).
+# Metric columns: the three L^p errors and the per-network sup-norm metrics.
 _METRIC_RE = re.compile(r"^(l1|l2|linf)(_[a-z0-9]+)?$")
 DEFAULT_METRICS = ("l1", "l2", "linf")
 # Exact 1-D L^1 / L^2 errors (segment integrals, metrics._exact1d), analysed by default when present.

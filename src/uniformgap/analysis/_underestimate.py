@@ -1,7 +1,7 @@
 """How much the Monte-Carlo L∞ (a sampled max) underestimated the sup error.
 
 The table's ``linf`` is the maximum of |student − target| over sampled points, a LOWER
-estimate of the sup norm. Where the run also measured the sup per network (issue 5) —
+estimate of the sup norm. Where the run also measured the sup per network —
 ``linf_exact`` (d = 1, exact) or the certified bracket ``linf_lower`` ≤ sup ≤
 ``linf_upper`` (d ≥ 2) — this module compares them, per sample size m:
 

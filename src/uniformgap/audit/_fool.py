@@ -5,7 +5,7 @@ it may query the target at up to m points, adaptively, and may be randomised thr
 its seed), the adversary
 
 1. runs A on the zero function and records every point it queried;
-2. builds a hat network f = λ·Λ_{M,y} in H^∞_{(d,3d,…,3d,1),c} (THEORY.md §3) whose support
+2. builds a hat network f = λ·Λ_{M,y} in H^∞_{(d,3d,…,3d,1),c} (docs/theory.md §3) whose support
    {‖x − y‖₁ < 1/M} avoids all those points, with y as far (in ℓ¹) from them as it can find,
    so M — and hence λ = c^L (3d)^{L−2} / M — is as favourable as possible;
 3. runs A on +f and on −f, re-recording the queries: an adaptive learner sees the same
@@ -16,7 +16,7 @@ its seed), the adversary
 
 The bound is a point evaluation, hence a certified lower bound of the sup errors on the
 domain (no sampling involved). It is reported beside the theory's lower bound on the
-optimal error with m samples (THEORY.md §4, derived form).
+optimal error with m samples (docs/theory.md §4, derived form).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class FoolResult:
     identical_outputs: bool  # A(+f), A(−f), A(0) agree bit for bit on the check points
     output_at_center: float  # g(y), g = A(0)
     certified_error_lower_bound: float  # max(|g(y) − λ|, |g(y) + λ|) ≥ λ
-    theory_lower_bound_error: float  # THEORY §4: lower bound of the optimal error with m samples
+    theory_lower_bound_error: float  # docs/theory.md §4: lower bound of the optimal error with m samples
     n_check_points: int = field(default=0)
 
     def to_dict(self) -> dict:
@@ -189,7 +189,7 @@ def fool(
 
 
 def _negated(f):
-    """−f as a network: negate the last layer (the class is symmetric, THEORY.md §1)."""
+    """−f as a network: negate the last layer (the class is symmetric, docs/theory.md §1)."""
     from ..networks import ReLUNetwork
 
     layers = [(A.clone(), b.clone()) for A, b in f.layers]

@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 2
+    # The command line writes figures to files: a non-interactive backend, chosen here and
+    # never in library code (a user's own MPLBACKEND wins).
+    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         return int(args.func(args) or 0)
     except InputError as exc:

@@ -126,7 +126,7 @@ def run(args) -> int:
 
 
 LOWER_BOUND_TEXT = (
-    "lower bound: THEORY.md §4's derived bound is a worst case over the WHOLE class of targets (every network "
+    "lower bound: docs/theory.md §4's derived bound is a worst case over the WHOLE class of targets (every network "
     "with these sizes and coefficient bound): no algorithm with m samples beats it on all of them. Random "
     "teachers are a few members of the class and may sit below it; it is not a prediction for them."
 )

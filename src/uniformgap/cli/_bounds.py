@@ -1,4 +1,4 @@
-"""`uniformgap bounds`: sample-complexity bounds (THEORY.md §4–§8) for one class or a (d, L) grid.
+"""`uniformgap bounds`: sample-complexity bounds (docs/theory.md §4–§8) for one class or a (d, L) grid.
 
 A thin layer over :class:`uniformgap.theory.BoundsReport` and :func:`uniformgap.theory.bounds_sweep`.
 Counts are printed as log10 and in a human form written from the log10 (never overflows).
@@ -44,7 +44,7 @@ def register(sub) -> None:
         description=(
             "Lower and upper bounds on the number of point samples needed to learn the ReLU "
             "networks H^q_{a,c} to accuracy eps in L^p (--eps), or on the optimal error with m "
-            "samples (--samples); arXiv:2205.13531 Theorems 1.1/1.4 ('paper') and THEORY.md "
+            "samples (--samples); arXiv:2205.13531 Theorems 1.1/1.4 ('paper') and docs/theory.md "
             f"§4-§8 ('derived')."
         ),
         epilog=examples(_EXAMPLE, "uniformgap bounds --dim 1 --depth 3 --samples 1e6 --json",
@@ -214,7 +214,7 @@ def _contrast_lines_eps(r: BoundsReport) -> list[str]:
             f"{linear}; the lower bound is 10^{abs(over_w):.2f} times {'more' if over_w >= 0 else 'fewer'}",
         ]
     lines.append(
-        f"  L^2 learning, ORDER OF MAGNITUDE only (THEORY.md §8, O~(B^4 eps^-4 W L log W), constants "
+        f"  L^2 learning, ORDER OF MAGNITUDE only (docs/theory.md §8, O~(B^4 eps^-4 W L log W), constants "
         f"unknown): m ~ 10^{r.l2_learning_log10_samples:.1f} (fast rates: 10^{r.l2_learning_log10_samples_fast:.1f})"
     )
     return lines
@@ -231,7 +231,7 @@ def _contrast_lines_samples(r: BoundsReport) -> list[str]:
     lines += [
         f"  a linear space of dimension W = {W}: W samples give zero error (m = {r.m:g} is "
         f"{r.m / W:.3g} W)",
-        f"  L^2 learning, ORDER OF MAGNITUDE only (THEORY.md §8, B (W L log W / m)^(1/4), constants "
+        f"  L^2 learning, ORDER OF MAGNITUDE only (docs/theory.md §8, B (W L log W / m)^(1/4), constants "
         f"unknown): error ~ {human(r.l2_learning_log10_error)}",
     ]
     return lines
@@ -265,7 +265,7 @@ def _run_sweep(args) -> int:
         else:
             print(f"  {f['d']:>5} {f['L']:>5} {f['n_params']:>10} {f['lower_log10_samples']:>9.2f}")
     if args.table:
-        print("\nlog10 m per cell (paper = Theorem 1.1; derived = THEORY.md §4/§5):")
+        print("\nlog10 m per cell (paper = Theorem 1.1; derived = docs/theory.md §4/§5):")
         print(f"  {'d':>5} {'L':>5} {'W':>10} {'paper lo':>9} {'derived lo':>10} {'optimised':>10} {'derived up':>10}")
         for row in sweep.rows:
             cells = [row[k] for k in ("paper_lower_log10_samples", "derived_lower_log10_samples",

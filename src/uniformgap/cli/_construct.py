@@ -1,6 +1,6 @@
 """`uniformgap construct`: the constructions behind the bounds, built and checked.
 
-- ``construct hat``: the verified hat network λ Λ_{M,y} of THEORY.md §3 (arXiv:2205.13531,
+- ``construct hat``: the verified hat network λ Λ_{M,y} of docs/theory.md §3 (arXiv:2205.13531,
   Lemmas A.2/A.3); prints λ, ‖Φ‖_q vs c and the support; exports JSON, plots it.
 - ``construct interpolate``: the grid interpolation learner of Lemma B.3 on a random member
   of H^∞_{a,c}; prints the measured sup error (a lower estimate) next to the proven K/(2n).
@@ -38,7 +38,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "construct",
         help="build the hat networks and the grid interpolation learner behind the bounds",
-        description="The constructions behind the bounds (THEORY.md §3, §5): verified hat networks "
+        description="The constructions behind the bounds (docs/theory.md §3, §5): verified hat networks "
         "(Lemmas A.2/A.3) and grid interpolation (Lemma B.3).",
         epilog=examples(_HAT_EXAMPLE, _INTERPOLATE_EXAMPLE),
     )
@@ -49,7 +49,7 @@ def register(sub) -> None:
         "hat",
         help="the hat network lambda*(1 - M|x-y|_1)_+ of the class H^q_{a,c}",
         description="Build and verify the ReLU network of H^q_{a,c} that equals lambda*(1 - M|x-y|_1)_+ "
-        "(THEORY.md §3, arXiv:2205.13531 Lemmas A.2/A.3).",
+        "(docs/theory.md §3, arXiv:2205.13531 Lemmas A.2/A.3).",
         epilog=examples(_HAT_EXAMPLE, f"{_HAT_EXAMPLE} --export hat.json --plot hat.png"),
     )
     _class_args(h, coef_required=True)
@@ -73,7 +73,7 @@ def register(sub) -> None:
         help="grid interpolation (Lemma B.3) of a random network: measured sup error vs K/(2n)",
         description="Learn a random member of H^inf_{a,c} (coefficients U(-c, c)) with the grid "
         "interpolation learner and compare its sup error (a lower estimate from test points) with the "
-        "proven bound K/(2n) (THEORY.md §5, arXiv:2205.13531 Lemma B.3).",
+        "proven bound K/(2n) (docs/theory.md §5, arXiv:2205.13531 Lemma B.3).",
         epilog=examples(_INTERPOLATE_EXAMPLE, "uniformgap construct interpolate --dim 2 --depth 3 --samples 1e4 --json"),
     )
     _class_args(i, coef_required=False)
@@ -155,7 +155,7 @@ def run_hat(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
         return 0
-    ref = f"style {net.style}: arXiv:2205.13531 Lemmas A.2/A.3, THEORY.md §3"
+    ref = f"style {net.style}: arXiv:2205.13531 Lemmas A.2/A.3, docs/theory.md §3"
     box = " x ".join(f"[{a:.6g}, {b:.6g}]" for a, b in net.support_box())
     print(f"hat network lambda*(1 - M*|x - y|_1)_+  ({ref})")
     cube = f"[{domain[0]:g}, {domain[1]:g}]^{cls.d}"
@@ -255,7 +255,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
         return 0
-    print("grid interpolation (Lemma B.3, centre version, THEORY.md §5) of a random member of H^inf_{a,c}")
+    print("grid interpolation (Lemma B.3, centre version, docs/theory.md §5) of a random member of H^inf_{a,c}")
     print(f"  target      a = {cls.architecture}, c = {cls.c:g}, coefficients U(-c, c), seed {args.seed}")
     print(f"  samples     m = {args.samples} -> n = {n} per axis, n^d = {n**cls.d} used, "
           f"domain [{domain[0]:g}, {domain[1]:g}]^{cls.d}")

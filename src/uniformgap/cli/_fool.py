@@ -87,5 +87,5 @@ def _run(args) -> int:
     print(f"  certified: max(||A(0) - hat||_inf, ||A(0) + hat||_inf) >= {r.certified_error_lower_bound:.6g} "
           f"(>= lambda = {r.hat_lambda:.6g})")
     print(f"  theory: no algorithm with {r.m} samples beats error {r.theory_lower_bound_error:.6g} on this class "
-          "(THEORY.md §4, derived bound)")
+          "(docs/theory.md §4, derived bound)")
     return 0 if r.identical_outputs else 1

@@ -60,9 +60,6 @@ def run(args) -> int:
                        seed=args.seed, progress=True)
     plot = None
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
         from ..analysis import plot_construction_sizes
 
         plot = str(plot_construction_sizes(table, args.plot))

@@ -111,9 +111,6 @@ def run(args) -> int:
 
 
 def _train(args, config, data, out: Path) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
     from ..robust import compare_trainings, summarize
     from ..robust._outputs import model_path, plot_curves, save_trained, write_tables
 

@@ -76,7 +76,7 @@ class TeacherTarget(_Model):
     depth: Annotated[int, Field(ge=2, strict=True)] = 5  # paper: 5 affine layers
     width: Width = 32  # paper: hidden width 32
     a: PosFloat = 0.5  # paper: coefficients U(-1/2, 1/2)
-    # k > 0: k hat networks λ·Λ_{M,y} of the teachers' own class H^∞_{a,c=a} (THEORY.md §3: the
+    # k > 0: k hat networks λ·Λ_{M,y} of the teachers' own class H^∞_{a,c=a} (docs/theory.md §3: the
     # lower bound's worst case) appended as teachers n, ..., n+k-1, centres y_j = lo + (j+1/2)(hi-lo)/k
     # in every coordinate; they show the sampling-limited regime where random teachers do not.
     hats: NonNegInt = 0  # the paper: random teachers only
@@ -90,17 +90,17 @@ class SineTarget(_Model):
 
 
 class HatTarget(_Model):
-    """λ·Λ_{M,y} realised by the explicit hat network of THEORY.md §3 (uniformgap.theory)."""
+    """λ·Λ_{M,y} realised by the explicit hat network of docs/theory.md §3 (uniformgap.theory)."""
 
     kind: Literal["hat"] = "hat"
     d: Dim = 1  # the lower bound is sharpest to see in 1-D
     L: Annotated[int, Field(ge=3, strict=True)] = 3  # the smallest depth the construction allows
     width: Width | None = None  # None: the paper's width 3d
-    c: PosFloat = 1.0  # coefficient bound of THEORY.md §1
+    c: PosFloat = 1.0  # coefficient bound of docs/theory.md §1
     q: Annotated[float, Field(ge=1.0)] = math.inf  # ℓ^∞ coefficient norm, the paper's main case
     M: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 20.0  # a narrow spike: support 2/M of the domain
     y: list[Annotated[float, Field(allow_inf_nan=False)]] | None = None  # None: the centre of the domain
-    style: Literal["derived", "paper"] = "derived"  # THEORY.md §3 form: 2x higher spike than the paper's
+    style: Literal["derived", "paper"] = "derived"  # docs/theory.md §3 form: 2x higher spike than the paper's
 
 
 class FileTarget(_Model):
@@ -144,7 +144,7 @@ class StudentConfig(_Model):
 
 
 class PolyConfig(_Model):
-    """Polynomial least squares (THEORY.md §8)."""
+    """Polynomial least squares (docs/theory.md §8)."""
 
     degree: NonNegInt | None = None  # None: the learner picks the degree from m
 

@@ -7,7 +7,7 @@ Explicit registry ``TARGETS`` (config ``target.kind`` → builder); no dotted-pa
   U(-a, a), teacher i drawn from ``torch.Generator().manual_seed(i)`` (layer by layer,
   weight then bias), so teacher i is the same network in every run;
 - ``sine``: u(x) = log(sin(50x) + 2) + sin(5x), d = 1 (the paper's Figure 1);
-- ``hat``: λ_q(M)·Λ_{M,y}, the explicit hat network of THEORY.md §3 (``uniformgap.theory``);
+- ``hat``: λ_q(M)·Λ_{M,y}, the explicit hat network of docs/theory.md §3 (``uniformgap.theory``);
 - ``file``: network JSON files a user supplies (file i is teacher i).
 
 Network targets are written to RUN_DIR/teachers/teacher_<i>.json (the network format) by
@@ -63,7 +63,7 @@ def _teachers(cfg: TeacherTarget, bounds: tuple[float, float]) -> list[Target]:
 
 
 def teacher_hats(cfg: TeacherTarget, bounds: tuple[float, float]) -> list[Target]:
-    """``cfg.hats`` hat networks λ·Λ_{M,y_j} of the teachers' class H^∞_{a,c=a} (THEORY.md §3,
+    """``cfg.hats`` hat networks λ·Λ_{M,y_j} of the teachers' class H^∞_{a,c=a} (docs/theory.md §3,
     ``theory.hat_network``, architecture (d, width, ..., 1) like the teachers), indices n + j,
     centres y_j = lo + (j + 1/2)(hi − lo)/k in every coordinate."""
     if cfg.hats == 0:

@@ -1,5 +1,5 @@
 """Learners from point samples (the :class:`SampleLearner` protocol): grid interpolation
-(arXiv:2205.13531, Lemma B.3), polynomial least squares (THEORY.md §8), gradient ensembles."""
+(arXiv:2205.13531, Lemma B.3), polynomial least squares (docs/theory.md §8), gradient ensembles."""
 
 from ._base import CountingOracle as CountingOracle
 from ._base import Oracle as Oracle

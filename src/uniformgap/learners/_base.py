@@ -1,6 +1,6 @@
 """The sample-learner protocol shared by experiments, learners and the fooling adversary.
 
-THEORY.md §4 (arXiv:2205.13531, Section 2.1): an algorithm sees a target u only through
+docs/theory.md §4 (arXiv:2205.13531, Section 2.1): an algorithm sees a target u only through
 point values u(x_1), ..., u(x_m); it may choose each query after seeing earlier values
 (adaptive), and it returns a function. Here:
 

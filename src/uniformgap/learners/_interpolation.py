@@ -1,6 +1,6 @@
 """Piecewise-constant interpolation on the grid of cell centres (the upper-bound algorithm).
 
-THEORY.md §5 (arXiv:2205.13531, Lemma B.3, centre version). With n = ⌊m^{1/d}⌋ the learner
+docs/theory.md §5 (arXiv:2205.13531, Lemma B.3, centre version). With n = ⌊m^{1/d}⌋ the learner
 samples the n^d centres lo + (j + ½) h, h = (hi − lo)/n, j ∈ {0, ..., n−1}^d, and predicts on
 each cell Π_i [lo + j_i h, lo + (j_i+1) h) (closed at hi) the value at its centre. Every point
 of a cell is within h/2 of its centre in ‖·‖_∞, so for a target that is K-Lipschitz w.r.t.

@@ -1,6 +1,6 @@
 """Polynomial least squares: the linear-space baseline where samples = parameters.
 
-THEORY.md §8: for V = span{φ_1, ..., φ_D} of linearly independent real-analytic functions,
+docs/theory.md §8: for V = span{φ_1, ..., φ_D} of linearly independent real-analytic functions,
 det[φ_j(x_i)] ≠ 0 for Lebesgue-a.e. (x_1, ..., x_D), so D generic samples recover every
 u ∈ V exactly. Here V = P_k, the polynomials of total degree ≤ k on [lo, hi]^d, in the
 tensor-product Legendre basis
@@ -86,7 +86,7 @@ class LegendreExpansion:
 
 @dataclass(frozen=True)
 class PolynomialLeastSquares:
-    """Least squares in P_k (total degree ≤ k) from m uniform random samples (THEORY.md §8).
+    """Least squares in P_k (total degree ≤ k) from m uniform random samples (docs/theory.md §8).
 
     ``degree=None`` picks the largest k with C(k + d, d) ≤ m/2, capped at ``max_basis``
     basis functions.

@@ -3,7 +3,7 @@
 A ReLU network R(Φ): R → R is continuous piecewise linear (CPWL). Layer by layer, every
 pre-activation z_j = A_ℓ[j] h + b_ℓ[j] is affine on each piece of the current partition of
 [lo, hi]; splitting the pieces where some z_j crosses 0 and applying ρ keeps every neuron
-affine on every piece (THEORY.md §1; the standard region enumeration). The final knots
+affine on every piece (docs/theory.md §1; the standard region enumeration). The final knots
 contain all breakpoints of R(Φ). For two CPWL functions f, g the difference f − g is
 linear between consecutive points of the union of their knots, so |f − g| attains its
 maximum over [lo, hi] at one of those knots or an endpoint:

@@ -19,7 +19,7 @@ from ._exact1d import l1_exact, l2_exact, linf_exact
 
 NetworkMetric = Callable[..., dict[str, float]]
 
-# name -> metric; filled in by the sup-error module (issue 5).
+# name -> metric; filled in by the sup-error modules.
 NETWORK_METRICS: dict[str, NetworkMetric] = {
     "linf_exact": linf_exact,  # d = 1: {"linf_exact": exact sup error}
     "l1_exact": l1_exact,  # d = 1: {"l1_exact": exact L^1 error, segment integrals}

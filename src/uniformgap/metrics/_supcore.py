@@ -1,6 +1,6 @@
 """Shared pieces of the sup-error metrics: domain validation and float64 evaluation.
 
-Convention (THEORY.md §1, docs/architecture.md): a network R(Φ) is evaluated on a box
+Convention (docs/theory.md §1, docs/architecture.md): a network R(Φ) is evaluated on a box
 Ω = [lo_1, hi_1] × ... × [lo_d, hi_d]; a scalar pair (lo, hi) means the cube [lo, hi]^d
 (the experiments' default is [-1/2, 1/2]^d). All sup-error computations run in float64
 on a copy of the coefficients, whatever dtype the network was trained in.

@@ -1,7 +1,7 @@
 """Random ReLU networks with i.i.d. uniform coefficients.
 
 arXiv:2205.13531, Section 3: the teachers have every weight and bias i.i.d. U(−a, a)
-(a = 1/2). With a = c such a network lies in H^∞_{arch, c} (THEORY.md §1), so the same
+(a = 1/2). With a = c such a network lies in H^∞_{arch, c} (docs/theory.md §1), so the same
 draw gives a random member of the class for the theory's demos.
 """
 

@@ -1,6 +1,6 @@
 """Fully connected ReLU networks R(Φ) as plain torch modules.
 
-arXiv:2205.13531, Section 2 / THEORY.md §1: an architecture a = (d, N_1, ..., N_{L-1}, 1)
+arXiv:2205.13531, Section 2 / docs/theory.md §1: an architecture a = (d, N_1, ..., N_{L-1}, 1)
 with L affine layers, Φ = ((A_ℓ, b_ℓ))_{ℓ≤L}, A_ℓ ∈ R^{N_ℓ × N_{ℓ-1}}, and
 
     R(Φ)(x) = A_L ρ(··· ρ(A_1 x + b_1) ···) + b_L,   ρ(z) = max(z, 0),
@@ -92,7 +92,7 @@ class ReLUNetwork(nn.Sequential):
         return sum(m.weight.numel() for m in self.linears)
 
     def coefficient_norm(self, q: float = math.inf) -> float:
-        """‖Φ‖_q = max_ℓ max(‖A_ℓ‖_{ℓ^q}, ‖b_ℓ‖_{ℓ^q}), entrywise norms (THEORY.md §1)."""
+        """‖Φ‖_q = max_ℓ max(‖A_ℓ‖_{ℓ^q}, ‖b_ℓ‖_{ℓ^q}), entrywise norms (docs/theory.md §1)."""
         return max(
             max(_entrywise_norm(A, q), _entrywise_norm(b, q)) for A, b in self.layers
         )

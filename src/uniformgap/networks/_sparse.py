@@ -1,6 +1,6 @@
 """ReLU networks with sparse weight matrices, evaluated without ever densifying a layer.
 
-The same function as :class:`ReLUNetwork` (THEORY.md §1, docs/robust.md §1),
+The same function as :class:`ReLUNetwork` (docs/theory.md §1, docs/robust.md §1),
 
     R(Φ)(x) = W_L ρ(··· ρ(W_1 x + b_1) ···) + b_L,   ρ(z) = max(z, 0),
 

@@ -1,7 +1,7 @@
 """K ReLU networks of one architecture, stored stacked and evaluated with batched matmuls.
 
 For an architecture a = (d, N_1, ..., N_L) and K coefficient tuples Φ^(k) = ((A_ℓ^(k), b_ℓ^(k)))_ℓ
-(arXiv:2205.13531, Section 2; THEORY.md §1) the stack holds
+(arXiv:2205.13531, Section 2; docs/theory.md §1) the stack holds
 
     weights[ℓ-1]: (K, N_ℓ, N_{ℓ-1}),   biases[ℓ-1]: (K, N_ℓ),
 

@@ -1,6 +1,6 @@
 """The theory as software: bounds, hat-network constructions, Lipschitz bounds.
 
-Berner, Grohs, Voigtlaender, arXiv:2205.13531; formulas as restated in THEORY.md.
+Berner, Grohs, Voigtlaender, arXiv:2205.13531; formulas as restated in docs/theory.md.
 """
 
 from ._class import NetworkClass as NetworkClass

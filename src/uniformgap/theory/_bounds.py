@@ -1,6 +1,6 @@
 """Sample-complexity bounds for learning H^q_{a,c} to accuracy ε in L^p, all in log10.
 
-THEORY.md §4–§8 (arXiv:2205.13531, Theorems 1.1, 1.4, 2.2, 2.4, A.5, Remark B.4).
+docs/theory.md §4–§8 (arXiv:2205.13531, Theorems 1.1, 1.4, 2.2, 2.4, A.5, Remark B.4).
 Conventions: domain [0,1]^d; L^p w.r.t. the uniform probability measure, so an L^∞ error
 bounds every L^p error; the lower bounds hold for every (adaptive, randomized) algorithm
 using m point samples on average against U ⊃ u0 + c0·H^q_{a,c}; the upper bounds are for
@@ -8,7 +8,7 @@ U = H^q_{a,c} itself. Sample counts and errors grow like (c^L (3d)^{L-2})^d and 
 float64, so every function returns log10 (d = 1000, L = 100 stays finite).
 
 "paper" = the poster's formulas verbatim (Theorems 1.1/1.4, only q = p = ∞, every width 3d,
-c0 = 1); "derived" = THEORY.md's re-derivations (any q, p, widths, c0). Never mixed.
+c0 = 1); "derived" = docs/theory.md's re-derivations (any q, p, widths, c0). Never mixed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ._class import NetworkClass
 
 INF = math.inf
 LOG10_2 = math.log10(2.0)
-LOG10_ATOMS = 80.0  # atoms in the observable universe ≈ 1e80 (THEORY.md §7)
+LOG10_ATOMS = 80.0  # atoms in the observable universe ≈ 1e80 (docs/theory.md §7)
 # Above this, consecutive integers n are indistinguishable in float64: treat n as real.
 _N_REAL = 1e15
 
@@ -69,7 +69,7 @@ def _log10_one_minus(log10_x: float) -> float:
 
 
 def log10_C(d: int, p: float) -> float:
-    """log10 C_{p,d}, C_{p,d} = (Γ(p+1)/Γ(p+d+1))^{1/p}, C_{∞,d} = 1 (THEORY.md §2)."""
+    """log10 C_{p,d}, C_{p,d} = (Γ(p+1)/Γ(p+d+1))^{1/p}, C_{∞,d} = 1 (docs/theory.md §2)."""
     if math.isinf(p):
         return 0.0
     return (math.lgamma(p + 1.0) - math.lgamma(p + d + 1.0)) / (p * math.log(10.0))
@@ -92,7 +92,7 @@ def _paper_violations(cls: NetworkClass, p: float, c0: float) -> list[str]:
 def paper_applicability(cls: NetworkClass, p: float = INF, c0: float = 1.0) -> str | None:
     """None if the poster's Theorems 1.1/1.4 apply verbatim, else the reason why not.
 
-    They are stated for q = p = ∞, U ⊃ H^∞_{(d,3d,...,3d,1),c} with c0 = 1 (THEORY.md §4, §5).
+    They are stated for q = p = ∞, U ⊃ H^∞_{(d,3d,...,3d,1),c} with c0 = 1 (docs/theory.md §4, §5).
     """
     cls, p, c0 = _check_cls(cls), _check_p(p), _check_positive("c0", c0)
     reasons = _paper_violations(cls, p, c0)
@@ -100,20 +100,20 @@ def paper_applicability(cls: NetworkClass, p: float = INF, c0: float = 1.0) -> s
 
 
 def _hat_width(cls: NetworkClass) -> tuple[str, int]:
-    """The hat network of THEORY.md §3 needs N_1 ≥ 2d (q < ∞) or 2d + 1 (q = ∞: a constant neuron)."""
+    """The hat network of docs/theory.md §3 needs N_1 ≥ 2d (q < ∞) or 2d + 1 (q = ∞: a constant neuron)."""
     if math.isinf(cls.q):
         return "2d+1", 2 * cls.d + 1
     return "2d", 2 * cls.d
 
 
 def derived_lower_applicability(cls: NetworkClass) -> str | None:
-    """None if the hat network of THEORY.md §3 fits in the class (N_1 large enough), else why not."""
+    """None if the hat network of docs/theory.md §3 fits in the class (N_1 large enough), else why not."""
     rule, need = _hat_width(_check_cls(cls))
     if cls.widths[0] >= need:
         return None
     return (
         f"the derived lower bound needs first hidden width N_1 >= {rule} = {need} for its hat "
-        f"network (THEORY.md §3), got {cls.widths[0]}"
+        f"network (docs/theory.md §3), got {cls.widths[0]}"
     )
 
 
@@ -131,7 +131,7 @@ def _require_hat(cls: NetworkClass) -> None:
     if cls.widths[0] < need:
         raise InputError(
             f"`cls` must have first hidden width N_1 >= {rule} = {need} for the derived lower "
-            f"bound (its hat network, THEORY.md §3), got {cls.widths[0]}"
+            f"bound (its hat network, docs/theory.md §3), got {cls.widths[0]}"
         )
 
 
@@ -140,7 +140,7 @@ def paper_lower_log10_samples(cls: NetworkClass, eps: float) -> float:
     """Theorem 1.1 [poster]: log10 m ≥ d·(L·log10 c + (L−2)·log10(3d) − log10(29ε)).
 
     m ≥ c^{dL} (3d)^{d(L−2)} (29ε)^{−d} for any algorithm with sup_u E‖A(u)−u‖_{L^∞} ≤ ε
-    (arXiv:2205.13531, Theorem 1.1; THEORY.md §4). Only q = ∞, every width 3d.
+    (arXiv:2205.13531, Theorem 1.1; docs/theory.md §4). Only q = ∞, every width 3d.
     """
     cls, eps = _check_cls(cls), _check_positive("eps", eps)
     _require_paper(cls, "Theorem 1.1")
@@ -152,7 +152,7 @@ def paper_upper_log10_samples(cls: NetworkClass, eps: float) -> float:
     """Theorem 1.4 [poster]: log10 m ≤ d·(L·log10 c + (L−2)·log10(3d) + log10(3d²/ε)).
 
     Piecewise-constant interpolation reaches sup_u ‖A(u)−u‖_{L^∞} ≤ ε with
-    m ≤ c^{dL} (3d)^{d(L−2)} (3d²/ε)^d samples (arXiv:2205.13531, Theorem 1.4; THEORY.md §5).
+    m ≤ c^{dL} (3d)^{d(L−2)} (3d²/ε)^d samples (arXiv:2205.13531, Theorem 1.4; docs/theory.md §5).
     """
     cls, eps = _check_cls(cls), _check_positive("eps", eps)
     _require_paper(cls, "Theorem 1.4")
@@ -161,24 +161,24 @@ def paper_upper_log10_samples(cls: NetworkClass, eps: float) -> float:
 
 
 def paper_lower_log10_error(cls: NetworkClass, m: float) -> float:
-    """Poster-form rate (THEORY.md §6): err_m ≥ (γ/29)·m^{−1/d}, γ = c^L (3d)^{L−2}, m ≥ 1."""
+    """Poster-form rate (docs/theory.md §6): err_m ≥ (γ/29)·m^{−1/d}, γ = c^L (3d)^{L−2}, m ≥ 1."""
     cls, m = _check_cls(cls), _check_m(m, 1.0)
     _require_paper(cls, "Theorem 1.1")
     return cls.log10_gamma - math.log10(29.0) - math.log10(m) / cls.d
 
 
 def paper_upper_log10_error(cls: NetworkClass, m: float) -> float:
-    """Poster-form rate (THEORY.md §6): err_m ≤ 3d²γ·m^{−1/d}, m ≥ 1."""
+    """Poster-form rate (docs/theory.md §6): err_m ≤ 3d²γ·m^{−1/d}, m ≥ 1."""
     cls, m = _check_cls(cls), _check_m(m, 1.0)
     _require_paper(cls, "Theorem 1.4")
     return math.log10(3 * cls.d**2) + cls.log10_gamma - math.log10(m) / cls.d
 
 
-# -- derived lower bounds (THEORY.md §4) -----------------------------------------------------
+# -- derived lower bounds (docs/theory.md §4) -----------------------------------------------------
 def derived_lower_log10_samples(
     cls: NetworkClass, eps: float, *, p: float = INF, c0: float = 1.0
 ) -> float:
-    """log10 m_LB, the closed-form inversion of Theorem A.5 (THEORY.md §4 "Inversion"):
+    """log10 m_LB, the closed-form inversion of Theorem A.5 (docs/theory.md §4 "Inversion"):
 
     log m_LB = −log 2 + dp/(d+p)·[log c0 + log γ̃_q + log C_{p,d} − (2 + d/p) log 2 − log ε],
 
@@ -199,7 +199,7 @@ def derived_lower_log10_samples(
 
 
 def _log10_a(cls: NetworkClass, eps: float, p: float, c0: float) -> float:
-    """log10 a, a = ε 2^r / (c0 γ̃_q C_{p,d}), r = 1 + d/p (THEORY.md §4 "Optimised form")."""
+    """log10 a, a = ε 2^r / (c0 γ̃_q C_{p,d}), r = 1 + d/p (docs/theory.md §4 "Optimised form")."""
     r = 1.0 + cls.d * _inv(p)
     return (
         math.log10(eps) + r * LOG10_2 - math.log10(c0) - cls.log10_gamma_tilde - log10_C(cls.d, p)
@@ -209,7 +209,7 @@ def _log10_a(cls: NetworkClass, eps: float, p: float, c0: float) -> float:
 def derived_lower_log10_samples_optimised(
     cls: NetworkClass, eps: float, *, p: float = INF, c0: float = 1.0
 ) -> float:
-    """log10 of max_{n∈ℕ} (n+1)^d (1 − a n^r)_+ (THEORY.md §4 "Optimised form"; sharper, all m ≥ 0).
+    """log10 of max_{n∈ℕ} (n+1)^d (1 − a n^r)_+ (docs/theory.md §4 "Optimised form"; sharper, all m ≥ 0).
 
     r = 1 + d/p, a = ε 2^r/(c0 γ̃_q C_{p,d}). d log(n+1) + log(1 − a n^r) is concave with its
     real maximiser in [n0 − 1, n0), n0 = (d/((d+r)a))^{1/r}, so the integer maximum is at one
@@ -252,7 +252,7 @@ def _log10_term(cls: NetworkClass, m: float, n: float, p: float, c0: float) -> f
 def derived_lower_log10_error(
     cls: NetworkClass, m: float, *, p: float = INF, c0: float = 1.0
 ) -> float:
-    """log10 of max_{n≥1} (1 − m/(n+1)^d)_+ η_n ≤ err^MC_m ≤ err^det_m (THEORY.md §4).
+    """log10 of max_{n≥1} (1 − m/(n+1)^d)_+ η_n ≤ err^MC_m ≤ err^det_m (docs/theory.md §4).
 
     Exact integer maximisation: in n the term rises then falls (n·d/dn log(1 − m(n+1)^{−d})
     decreases while the decay exponent of η_n only grows), so a binary search on the sign of
@@ -307,7 +307,7 @@ def derived_lower_log10_error(
 def derived_lower_log10_error_closed(
     cls: NetworkClass, m: float, *, p: float = INF, c0: float = 1.0
 ) -> float:
-    """Closed form (THEORY.md §4), m > 1/2, from n = ⌈(2m)^{1/d}⌉ − 1:
+    """Closed form (docs/theory.md §4), m > 1/2, from n = ⌈(2m)^{1/d}⌉ − 1:
 
     err^MC_m ≥ c0 γ̃_q C_{p,d} 2^{−2−d/p−1/d−1/p} m^{−1/d−1/p}.
     """
@@ -339,7 +339,7 @@ def derived_lower_error_closed(
     return _from_log10(derived_lower_log10_error_closed(cls, m, p=p, c0=c0))
 
 
-# -- derived upper bounds (THEORY.md §5) -----------------------------------------------------
+# -- derived upper bounds (docs/theory.md §5) -----------------------------------------------------
 def _floor_root(m: float, d: int) -> float:
     """⌊m^{1/d}⌋, exact (integer arithmetic) while it fits; above 1e15 the real root."""
     x = m ** (1.0 / d)
@@ -354,7 +354,7 @@ def _floor_root(m: float, d: int) -> float:
 
 
 def derived_upper_log10_error(cls: NetworkClass, m: float) -> float:
-    """log10 of K_up / (2⌊m^{1/d}⌋) ≥ err^det_m in every L^p (THEORY.md §5, Theorem 2.4).
+    """log10 of K_up / (2⌊m^{1/d}⌋) ≥ err^det_m in every L^p (docs/theory.md §5, Theorem 2.4).
 
     K_up = min(√d Lip_2, Lip_∞); the algorithm samples the n^d cell centres, n = ⌊m^{1/d}⌋.
     """
@@ -368,7 +368,7 @@ def derived_upper_error(cls: NetworkClass, m: float) -> float:
 
 
 def derived_upper_log10_samples(cls: NetworkClass, eps: float) -> float:
-    """log10 m_UB, m_UB = ⌈K_up/(2ε)⌉^d non-adaptive samples reach ε in L^∞ (THEORY.md §5)."""
+    """log10 m_UB, m_UB = ⌈K_up/(2ε)⌉^d non-adaptive samples reach ε in L^∞ (docs/theory.md §5)."""
     cls, eps = _check_cls(cls), _check_positive("eps", eps)
     x = cls.log10_K_up - LOG10_2 - math.log10(eps)  # log10(K_up / 2ε)
     if x > math.log10(_N_REAL):
@@ -378,7 +378,7 @@ def derived_upper_log10_samples(cls: NetworkClass, eps: float) -> float:
     return cls.d * math.log10(n)
 
 
-# -- contrasts (THEORY.md §8) ----------------------------------------------------------------
+# -- contrasts (docs/theory.md §8) ----------------------------------------------------------------
 def log10_sup_bound(cls: NetworkClass) -> float:
     """log10 B_L, ‖u‖_{L^∞([0,1]^d)} ≤ B_L: B_0 = 1, B_ℓ = c N_{ℓ−1}^{1−1/q} B_{ℓ−1} + c."""
     cls = _check_cls(cls)
@@ -397,7 +397,7 @@ def _log10_pdim(cls: NetworkClass) -> float:
 
 
 def l2_learning_log10_samples(cls: NetworkClass, eps: float, *, fast: bool = False) -> float:
-    """ORDER OF MAGNITUDE ONLY (THEORY.md §8): log10 of B^4 ε^{−4} W L log W.
+    """ORDER OF MAGNITUDE ONLY (docs/theory.md §8): log10 of B^4 ε^{−4} W L log W.
 
     ERM reaches ‖f̂ − u‖_{L^2(μ)} ≤ ε from m = Õ(B^4 ε^{−4} W L log W) i.i.d. samples
     (uniform convergence; fast rates: Õ(B^2 ε^{−2} W L log W) with ``fast=True``); absolute
@@ -409,7 +409,7 @@ def l2_learning_log10_samples(cls: NetworkClass, eps: float, *, fast: bool = Fal
 
 
 def l2_learning_log10_error(cls: NetworkClass, m: float) -> float:
-    """ORDER OF MAGNITUDE ONLY (THEORY.md §8): log10 of B (W L log W / m)^{1/4}, the L^2 error
+    """ORDER OF MAGNITUDE ONLY (docs/theory.md §8): log10 of B (W L log W / m)^{1/4}, the L^2 error
     of ERM with m samples (inverse of :func:`l2_learning_log10_samples`)."""
     cls, m = _check_cls(cls), _check_m(m, 1.0)
     return log10_sup_bound(cls) + 0.25 * (_log10_pdim(cls) - math.log10(m))
@@ -417,6 +417,6 @@ def l2_learning_log10_error(cls: NetworkClass, m: float) -> float:
 
 def linear_space_samples(cls: NetworkClass) -> int:
     """W: a W-dimensional linear space of real-analytic functions is recovered exactly from W
-    generic samples (THEORY.md §8) — samples = parameters, zero error."""
+    generic samples (docs/theory.md §8) — samples = parameters, zero error."""
     return _check_cls(cls).n_params
 

@@ -1,6 +1,6 @@
 """The target class H^q_{a,c} and the constants its theory is written in.
 
-THEORY.md §1, §3, §5 (arXiv:2205.13531, Section 2, Lemmas A.2/A.3, B.1/B.2). All
+docs/theory.md §1, §3, §5 (arXiv:2205.13531, Section 2, Lemmas A.2/A.3, B.1/B.2). All
 quantities that grow like c^L (3d)^{L-2} are returned as log10 so that d = 1000,
 L = 100 stays finite.
 """
@@ -25,7 +25,7 @@ def _inv(q: float) -> float:
 class NetworkClass:
     """H^q_{a,c} = {R(Φ) : Φ has architecture a = (d, N_1, ..., N_{L-1}, 1), ‖Φ‖_q ≤ c}.
 
-    ‖Φ‖_q = max_ℓ max(‖A_ℓ‖_{ℓ^q}, ‖b_ℓ‖_{ℓ^q}), entrywise (THEORY.md §1). Use
+    ‖Φ‖_q = max_ℓ max(‖A_ℓ‖_{ℓ^q}, ‖b_ℓ‖_{ℓ^q}), entrywise (docs/theory.md §1). Use
     :meth:`create` to build one from user input (it validates).
     """
 
@@ -79,7 +79,7 @@ class NetworkClass:
 
     @property
     def n_params(self) -> int:
-        """W = Σ_ℓ (N_{ℓ-1} + 1) N_ℓ (THEORY.md §1)."""
+        """W = Σ_ℓ (N_{ℓ-1} + 1) N_ℓ (docs/theory.md §1)."""
         a = self.architecture
         return sum((a[i] + 1) * a[i + 1] for i in range(len(a) - 1))
 
@@ -88,7 +88,7 @@ class NetworkClass:
         """q = ∞ and every hidden width 3d: the setting of the poster's Theorems 1.1/1.4."""
         return math.isinf(self.q) and all(n == 3 * self.d for n in self.widths)
 
-    # -- hat-network constants (THEORY.md §3) ------------------------------------------
+    # -- hat-network constants (docs/theory.md §3) ------------------------------------------
     @property
     def M_star(self) -> float:
         """M_* = c (2d)^{-2/q} for q < ∞, 1 for q = ∞: below it λ_q(M) stops growing."""
@@ -111,10 +111,10 @@ class NetworkClass:
 
     @property
     def log10_gamma_tilde(self) -> float:
-        """log10 γ̃_q, γ̃_q = γ_q / max(1, M_*/2) (THEORY.md §4, closed form)."""
+        """log10 γ̃_q, γ̃_q = γ_q / max(1, M_*/2) (docs/theory.md §4, closed form)."""
         return self.log10_gamma - math.log10(max(1.0, self.M_star / 2.0))
 
-    # -- Lipschitz constants (THEORY.md §5, Lemma B.2) ----------------------------------
+    # -- Lipschitz constants (docs/theory.md §5, Lemma B.2) ----------------------------------
     @property
     def log10_lip2(self) -> float:
         """Lip_2 ≤ c^L Π_ℓ (N_{ℓ-1} N_ℓ)^{(1/2 − 1/q)_+}, N_0 = d, N_L = 1 (w.r.t. ‖·‖_2)."""
@@ -133,5 +133,5 @@ class NetworkClass:
 
     @property
     def log10_K_up(self) -> float:
-        """K_up = min(√d Lip_2, Lip_∞): the constant of the upper bound (THEORY.md §5)."""
+        """K_up = min(√d Lip_2, Lip_∞): the constant of the upper bound (docs/theory.md §5)."""
         return min(0.5 * math.log10(self.d) + self.log10_lip2, self.log10_lip_inf)

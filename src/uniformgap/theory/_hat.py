@@ -1,23 +1,23 @@
 """Hat functions and the explicit ReLU networks that realise them (verified on construction).
 
-THEORY.md §2–§3; arXiv:2205.13531, Lemmas A.1–A.3. For M ≥ 1 and a centre y,
+docs/theory.md §2–§3; arXiv:2205.13531, Lemmas A.1–A.3. For M ≥ 1 and a centre y,
 
     Λ_{M,y}(x) = (1 − M‖x − y‖₁)₊,     support {‖x − y‖₁ < 1/M},   Λ(y) = 1,
 
 and a network Φ of the class H^q_{a,c} (‖Φ‖_q ≤ c, a = (d, N_1, ..., N_{L-1}, 1)) has
 R(Φ) = λ Λ_{M,y}. Two constructions:
 
-- ``style="derived"`` (THEORY.md §3, the |z| form): layer 1 computes (w/M) ρ(±z_i),
+- ``style="derived"`` (docs/theory.md §3, the |z| form): layer 1 computes (w/M) ρ(±z_i),
   z_i = M(x_i − y_i), w = c (2d)^{-1/q}; layer 2 forms ρ(α(1 − Σ_i |z_i|)) = α Λ in r_2 rows;
   layers 3..L fan out with weight c (r_ℓ r_{ℓ-1})^{-1/q}. Height
   λ_q(M) = γ_q / max(M, M_*) with γ_q = c^L (2d)^{-2/q} Π_{ℓ=2}^{L-1} N_ℓ^{(1−2/q)₊}
   (q = ∞, width 3d: λ = c^L (3d)^{L−2} / M). Exact on all of R^d; needs N_1 ≥ 2d (2d + 1 for
   q = ∞: a constant neuron carries the bias), |y_i| ≤ 1.
-- ``style="paper"`` (THEORY.md §3, paper-style; q = ∞ only): t(z) = ρ(z+1) − 2ρ(z) + ρ(z−1)
+- ``style="paper"`` (docs/theory.md §3, paper-style; q = ∞ only): t(z) = ρ(z+1) − 2ρ(z) + ρ(z−1)
   with first-layer weights c and layer-2 weights (c/2)(1, −2, 1), bias −(d−1)c²/(2M), so
   λ = γ/(2M) with γ = c^L Π_{ℓ=2}^{L-1} N_ℓ. Needs N_1 ≥ 3d, M ≥ max(1, (d−1)c/2) and the
-  domain [0,1]^d (THEORY.md §3). The neuron ρ(z_i − 1) is dropped when y_i > 1 − 1/M (its bias
-  −c(y_i + 1/M) would exceed c). THEORY.md calls the result exact on [0,1]^d; it is in fact
+  domain [0,1]^d (docs/theory.md §3). The neuron ρ(z_i − 1) is dropped when y_i > 1 − 1/M (its bias
+  −c(y_i + 1/M) would exceed c). docs/theory.md calls the result exact on [0,1]^d; it is in fact
   exact on R^d: ρ(z − 1) is active only for z > 1, where t(z) = 0 and the truncated
   t'(z) = 1 − z < 0 still keeps Σ_i t' − (d−1) < 0, so the output stays 0 (verified on R^d).
 
@@ -54,7 +54,7 @@ class HatVerificationError(RuntimeError):
 
 
 def hat_function(x: Tensor, M: float, y: Sequence[float]) -> Tensor:
-    """The plain formula Λ_{M,y}(x) = (1 − M‖x − y‖₁)₊ (THEORY.md §2, Lemma A.1).
+    """The plain formula Λ_{M,y}(x) = (1 − M‖x − y‖₁)₊ (docs/theory.md §2, Lemma A.1).
 
     ``x`` is (n, d); returns (n,). This is the reference the networks are checked against.
     """
@@ -64,7 +64,7 @@ def hat_function(x: Tensor, M: float, y: Sequence[float]) -> Tensor:
 
 
 class HatNetwork(ReLUNetwork):
-    """A ReLU network with R(Φ) = λ Λ_{M,y} on R^d (both styles; THEORY.md §3).
+    """A ReLU network with R(Φ) = λ Λ_{M,y} on R^d (both styles; docs/theory.md §3).
 
     Attributes: ``lam`` (λ), ``M``, ``y`` (tuple), ``style``, ``q``, ``c``, ``domain``,
     ``coef_norm`` (‖Φ‖_q, ≤ c). Build it with :func:`hat_network`, which verifies it.
@@ -155,7 +155,7 @@ def validate_hat_args(
     if style == "paper":
         if not math.isinf(cls.q):
             raise InputError(
-                f"`{n['q']}` must be inf for style 'paper' (the paper's t-based network, THEORY.md §3), "
+                f"`{n['q']}` must be inf for style 'paper' (the paper's t-based network, docs/theory.md §3), "
                 f"got {cls.q:g} (use style 'derived' for q < inf)"
             )
         M_min = max(1.0, (d - 1) * cls.c / 2.0)
@@ -185,7 +185,7 @@ def hat_network(
 ) -> HatNetwork:
     """The verified network of H^q_{a,c} (a = cls.architecture) realising λ Λ_{M,y}.
 
-    THEORY.md §3 (arXiv:2205.13531, Lemmas A.2/A.3). Style "derived": λ = 10**cls.log10_lam(M)
+    docs/theory.md §3 (arXiv:2205.13531, Lemmas A.2/A.3). Style "derived": λ = 10**cls.log10_lam(M)
     = γ_q / max(M, M_*); style "paper" (q = ∞, domain [0,1]^d): λ = γ / (2M).
     ``domain`` = (lo, hi) is the cube [lo, hi]^d that must contain y (experiments use
     (-0.5, 0.5); style "paper" needs (0, 1)). Raises :class:`uniformgap.InputError` for invalid inputs and
@@ -233,7 +233,7 @@ def _fan_out(layers: list[tuple[Tensor, Tensor]], cls: NetworkClass, r: list[int
 
 
 def _derived_layers(cls: NetworkClass, M: float, y: tuple[float, ...]) -> list[tuple[Tensor, Tensor]]:
-    """THEORY.md §3 [derived]: the |z| form with λ_q(M) = γ_q / max(M, M_*)."""
+    """docs/theory.md §3 [derived]: the |z| form with λ_q(M) = γ_q / max(M, M_*)."""
     d, c, q, iq = cls.d, cls.c, cls.q, _inv(cls.q)
     # r_ℓ: fanning out over N_ℓ rows pays iff the exponent 1 − 2/q ≥ 0.
     r = [0, 0] + [n if q >= 2 else 1 for n in cls.widths[1:]]
@@ -257,7 +257,7 @@ def _derived_layers(cls: NetworkClass, M: float, y: tuple[float, ...]) -> list[t
 
 
 def _paper_layers(cls: NetworkClass, M: float, y: tuple[float, ...]) -> list[tuple[Tensor, Tensor]]:
-    """THEORY.md §3 paper-style (q = ∞): t(z) = ρ(z+1) − 2ρ(z) + ρ(z−1), λ = γ/(2M)."""
+    """docs/theory.md §3 paper-style (q = ∞): t(z) = ρ(z+1) − 2ρ(z) + ρ(z−1), λ = γ/(2M)."""
     d, c = cls.d, cls.c
     r = [0, 0] + list(cls.widths[1:])
     layers = _zeros(cls)
@@ -296,7 +296,7 @@ def _check_domain(domain: Any, style: str, n: Mapping[str, str]) -> tuple[float,
         lo, hi = (float(v) for v in domain)
     except (TypeError, ValueError):
         lo = hi = math.nan
-    # |y_i| ≤ 1 keeps the first-layer biases ∓w y_i within c (THEORY.md §3).
+    # |y_i| ≤ 1 keeps the first-layer biases ∓w y_i within c (docs/theory.md §3).
     if not (-1.0 <= lo < hi <= 1.0):
         raise InputError(
             f"`{n['domain']}` must be a pair (lo, hi) with -1 <= lo < hi <= 1, got {domain!r} "

@@ -1,6 +1,6 @@
 """Lipschitz bounds of a given network, from its weights.
 
-THEORY.md §5 (arXiv:2205.13531, Lemmas B.1/B.2). ρ is 1-Lipschitz coordinatewise, hence
+docs/theory.md §5 (arXiv:2205.13531, Lemmas B.1/B.2). ρ is 1-Lipschitz coordinatewise, hence
 non-expansive in every monotone norm (ℓ², ℓ^∞), so for R(Φ)(x) = A_L ρ(··· ρ(A_1 x + b_1) ···) + b_L
 
     sup_{x ≠ x'} |R(Φ)(x) − R(Φ)(x')| / ‖x − x'‖ ≤ Π_{ℓ=1}^{L} ‖A_ℓ‖_{op},
@@ -80,7 +80,7 @@ def lipschitz_bound(net: ReLUNetwork, norm: float | str = 2) -> float:
     """Upper bound Π_ℓ ‖A_ℓ‖_{op} of sup |f(x) − f(x')| / ‖x − x'‖ for f = R(Φ) on R^d.
 
     ``norm=2``: spectral norms, Lipschitz w.r.t. ‖·‖₂; ``norm=inf``: absolute row sums,
-    Lipschitz w.r.t. ‖·‖_∞ (THEORY.md §5, Lemma B.2). Returns ``inf`` if the product
+    Lipschitz w.r.t. ‖·‖_∞ (docs/theory.md §5, Lemma B.2). Returns ``inf`` if the product
     overflows float64 (then use :func:`log10_lipschitz_bound`).
     """
     return math.prod(layer_operator_norms(net, norm))

@@ -1,8 +1,8 @@
 """Reports of the sample-complexity bounds: one point (BoundsReport) and a (d, L) grid.
 
-THEORY.md §4–§8 (arXiv:2205.13531): the formulas live in :mod:`._bounds`; this module
+docs/theory.md §4–§8 (arXiv:2205.13531): the formulas live in :mod:`._bounds`; this module
 gathers them for one (cls, p, c0, eps | m), sweeps them over dimensions d and depths L,
-finds where the lower bound passes the ~1e80 atoms of the observable universe (THEORY.md
+finds where the lower bound passes the ~1e80 atoms of the observable universe (docs/theory.md
 §7) and draws the heat map. All counts are log10.
 """
 
@@ -54,12 +54,12 @@ def _inf_text(x: float) -> float | str:
 
 @dataclass(frozen=True)
 class BoundsReport:
-    """Every bound of THEORY.md §4–§8 for one class, norm p, constant c0 and either a target
+    """Every bound of docs/theory.md §4–§8 for one class, norm p, constant c0 and either a target
     accuracy ``eps`` (sample counts, log10) or a sample count ``m`` (error bracket).
 
     None marks a bound that does not apply; ``paper_reason`` / ``derived_lower_reason`` say why.
     ``headline_*`` is the lower bound the contrasts use: the paper's where it applies, else
-    the derived closed form (THEORY.md §4 "Software": never mixed within one number).
+    the derived closed form (docs/theory.md §4 "Software": never mixed within one number).
     """
 
     cls: NetworkClass
@@ -230,7 +230,7 @@ class BoundsSweep:
     """Sample bounds (log10) on the grid dims × depths at accuracy ``eps``.
 
     ``bound`` names the lower bound in ``lower_log10_samples`` / the heat map: "paper"
-    (Theorem 1.1) when it applies to every cell, else "derived" (THEORY.md §4 closed form
+    (Theorem 1.1) when it applies to every cell, else "derived" (docs/theory.md §4 closed form
     m_LB) for every cell, so one map never mixes the two.
     """
 
@@ -249,7 +249,7 @@ class BoundsSweep:
     def bound_label(self) -> str:
         if self.bound == "paper":
             return "paper Theorem 1.1 lower bound"
-        return "derived lower bound (THEORY.md §4 closed form)"
+        return "derived lower bound (docs/theory.md §4 closed form)"
 
     def grid(self, key: str) -> np.ndarray:
         """(len(dims), len(depths)) array of a row key; NaN where it does not apply."""
@@ -257,7 +257,7 @@ class BoundsSweep:
         return np.array(values, dtype=np.float64).reshape(len(self.dims), len(self.depths))
 
     def frontier(self, threshold_log10: float = LOG10_ATOMS) -> list[dict]:
-        """Per d, the smallest swept L whose lower bound exceeds 10^threshold (THEORY.md §7);
+        """Per d, the smallest swept L whose lower bound exceeds 10^threshold (docs/theory.md §7);
         L is None when no swept depth gets there."""
         out = []
         for i, d in enumerate(self.dims):
@@ -319,7 +319,7 @@ def atoms_frontier(
     threshold_log10: float = LOG10_ATOMS,
     L_max: int = 1000,
 ) -> list[dict]:
-    """THEORY.md §7: per d, the smallest L ≥ 3 with the paper's Theorem 1.1 bound (q = p = ∞,
+    """docs/theory.md §7: per d, the smallest L ≥ 3 with the paper's Theorem 1.1 bound (q = p = ∞,
     width 3d) above 10^threshold, searched L = 3, 4, ..., L_max (L None if none)."""
     dims = _check_ints("dims", dims, 1)
     eps = _check_positive("eps", eps)
@@ -343,9 +343,6 @@ def plot_bounds_sweep(sweep: BoundsSweep, path: str | os.PathLike, *, threshold_
     """Heat map of the log10 lower bound over (d, L) with the 10^threshold (atoms) contour,
     beside a panel of log10 W with labelled W contours; PNG/PDF/SVG by the file's suffix.
     Written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     path = Path(path)
