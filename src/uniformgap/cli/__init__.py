@@ -27,7 +27,8 @@ def build_parser() -> OneLineParser:
         description=(
             "Learning ReLU networks to high uniform accuracy is intractable "
             "(Berner, Grohs, Voigtlaender, ICLR 2023): bounds, constructions, "
-            "student-teacher experiments and worst-case audits."
+            "student-teacher experiments and worst-case audits; and why robust generalization "
+            "is difficult (Li et al., NeurIPS 2022): `uniformgap robust`."
         ),
     )
     parser.add_argument("--version", action="version", version=f"uniformgap {__version__}")
