@@ -10,6 +10,8 @@ intractable", ICLR 2023 (arXiv:2205.13531). Subpackages:
 - :mod:`uniformgap.experiments` configuration, execution (local / Ray Tune), result tables
 - :mod:`uniformgap.analysis`    the minimax estimator, rate fits, figures, reports
 - :mod:`uniformgap.audit`       worst-case audits and the fooling adversary
+- :mod:`uniformgap.robust`      robust generalization (Li et al., NeurIPS 2022, arXiv:2205.13863;
+  docs/robust.md): datasets, separation, the robust classifier, constructions, adversarial training
 """
 
 from ._errors import InputError as InputError
