@@ -191,16 +191,37 @@ def test_killing_a_worker_node_mid_run_loses_and_duplicates_nothing(tmp_path, cl
     cluster.wait_started("head")
     for name in ("w1", "w2"):
         cluster.start(name)
-    for name in ("w1", "w2"):
-        cluster.wait_started(name)
-
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(CONFIG))
+    run = [sys.executable, "-m", "uniformgap", "run", str(config), "--address", cluster.address, "--json"]
+
+    # while the workers start: a driver without RAY_AUTH_MODE, and one with a wrong token, are refused
+    # (Ray retries a refused connection RAY_NUM_REDIS_GET_RETRIES = 20 times, 1 s apart: 2 here)
+    fast = {**cluster.env, "RAY_NUM_REDIS_GET_RETRIES": "2"}
+    no_mode = {k: v for k, v in fast.items() if k not in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN_PATH")}
+    wrong = {**fast, "RAY_AUTH_TOKEN": secrets.token_hex(32)}  # RAY_AUTH_TOKEN comes before the token file
+    refused = {what: subprocess.Popen([*run, "--out", str(tmp_path / what)], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+               for what, env in (("no-mode", no_mode), ("wrong-token", wrong))}
+    outputs = {what: p.communicate(timeout=START_TIMEOUT_S) + (p.returncode,) for what, p in refused.items()}
+    a = cluster.address
+    assert outputs["no-mode"][0] == "" and outputs["no-mode"][2] == 2
+    assert outputs["no-mode"][1].strip().splitlines()[-1] == (
+        f"uniformgap run: error: `--address` {a}: the cluster requires token authentication; set RAY_AUTH_MODE=token "
+        "with the cluster's token in ~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN "
+        f"(e.g. RAY_AUTH_MODE=token uniformgap run ... --address {a})")
+    assert outputs["wrong-token"][0] == "" and outputs["wrong-token"][2] == 2
+    assert outputs["wrong-token"][1].strip().splitlines()[-1] == (
+        f"uniformgap run: error: `--address` {a}: the cluster refused this token; use the cluster's token "
+        "(RAY_AUTH_TOKEN, the file in RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token; it is the head's "
+        "`ray get-auth-token`)")
+
+    for name in ("w1", "w2"):
+        cluster.wait_started(name)
     run_dir = tmp_path / "cluster"
     driver_log = open(tmp_path / "driver.log", "w")
     driver = subprocess.Popen(
-        [sys.executable, "-m", "uniformgap", "run", str(config), "--address", cluster.address,
-         "--out", str(run_dir), "--json"],
+        [*run, "--out", str(run_dir)],
         env=cluster.env, stdout=subprocess.PIPE, stderr=driver_log, stdin=subprocess.DEVNULL,
         start_new_session=True, text=True,
     )

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .._errors import InputError
 from ._config import ExecutionConfig
 from ._nodes import record_attempt
 from ._trial import TrialSpec, run_trial, trial_dir
@@ -78,7 +79,12 @@ def _run_ray(specs, run_dir: Path, execution: ExecutionConfig, on_done: OnDone, 
     if not ray.is_initialized():
         kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
         if address:
-            ray.init(address=address, **kwargs)
+            try:
+                ray.init(address=address, **kwargs)
+            except ConnectionError as exc:
+                if _token_refused(exc):
+                    raise InputError(_token_message(address)) from None
+                raise
         else:
             # Ray nices its workers (15) by default; trials ARE the work, so run them at normal
             # priority; a local instance sized to this machine, no dashboard (a process and a port less)
@@ -136,6 +142,29 @@ def _env(wanted: dict[str, str]):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _token_refused(exc: BaseException) -> bool:
+    """Whether a failed connection was refused for a missing or wrong token (Ray wraps the
+    AuthenticationError as text in a RuntimeError, ray._private.node._init_gcs_client)."""
+    from ray.exceptions import AuthenticationError
+
+    while exc is not None:
+        if isinstance(exc, AuthenticationError) or "InvalidAuthToken" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _token_message(address: str) -> str:
+    """One line: what to set to join a cluster with token authentication (Ray >= 2.60)."""
+    if os.environ.get("RAY_AUTH_MODE", "").lower() == "token":
+        return (f"`--address` {address}: the cluster refused this token; use the cluster's token "
+                "(RAY_AUTH_TOKEN, the file in RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token; it is the head's "
+                "`ray get-auth-token`)")
+    return (f"`--address` {address}: the cluster requires token authentication; set RAY_AUTH_MODE=token "
+            "with the cluster's token in ~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN "
+            f"(e.g. RAY_AUTH_MODE=token uniformgap run ... --address {address})")
 
 
 def _error_line(trial) -> str:
