@@ -1,5 +1,5 @@
 """A real multi-node Ray cluster on this host: a head and two worker nodes, each its own
-``ray start --block`` process (own process group, temp dir and ports, token authentication
+``ray start --block`` process (own session, temp dir and ports, token authentication
 with a token file of its own), a run joined with ``--address``, and one worker node killed
 while a trial runs on it. The run must still end with the table of an uninterrupted --local
 run: no row lost, none duplicated, every value equal; run.json says where each attempt ran.
@@ -57,6 +57,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _text(path: Path) -> str:
+    return path.read_text().strip() if path.is_file() else ""
+
+
 def _wait(what: str, ready, timeout: float, check=None):
     """Poll ``ready()`` until it returns something truthy; ``check()`` raises early on a dead process."""
     deadline = time.monotonic() + timeout
@@ -108,11 +112,13 @@ class LocalCluster:
         log.close()
 
     def wait_started(self, name: str) -> None:
-        log = self.root / f"{name}.log"
-        _wait(f"ray node {name} (log {log})", lambda: "Ray runtime started" in log.read_text(),
+        log, address = self.root / f"{name}.log", self.root / name / "ray_current_cluster"
+        # the head writes its address file after printing that it started
+        _wait(f"ray node {name} (log {log})",
+              lambda: "Ray runtime started" in log.read_text() and (self.address or _text(address)),
               START_TIMEOUT_S, check=lambda: self._alive(name))
         if self.address is None:
-            self.address = (self.root / name / "ray_current_cluster").read_text().strip()
+            self.address = _text(address)
 
     def _alive(self, name: str) -> None:
         if self.nodes[name].poll() is not None:
@@ -244,6 +250,7 @@ def test_killing_a_worker_node_mid_run_loses_and_duplicates_nothing(tmp_path, cl
 
         victim, lost = _wait("a trial running on a worker node", running_on_a_worker, RUN_TIMEOUT_S)
         cluster.kill(lost)
+        killed_at = time.time()
         out, _ = driver.communicate(timeout=RUN_TIMEOUT_S)
     finally:
         if driver.poll() is None:
@@ -269,6 +276,7 @@ def test_killing_a_worker_node_mid_run_loses_and_duplicates_nothing(tmp_path, cl
     assert len(attempts) >= 2 and attempts[0] == lost and attempts[-1] != lost, nodes[victim]
     ran_on = {_node_of(a) for per_trial in nodes.values() for a in per_trial}
     assert ran_on <= {"head", "w1", "w2"}
+    assert all(_node_of(a) != lost for per in nodes.values() for a in per if a["started"] > killed_at)
     assert all(a["node_id"] and a["host"] == socket.gethostname() for per in nodes.values() for a in per)
     local_nodes = json.loads((tmp_path / "local" / "run.json").read_text())["nodes"]
     assert all(len(per) == 1 and per[0]["host"] == socket.gethostname() for per in local_nodes.values())
