@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-# The main job: the `quick` student-teacher preset (~1-3 min on 2 cores), its minimax
+# The main job: the `quick` student-teacher preset (a few minutes on 2 cores), its minimax
 # analysis and a self-contained HTML report. Each call writes a new runs/quick-<time>/;
 # an interrupted run continues with `.venv/bin/uniformgap run --resume <that dir>`.
 run: install

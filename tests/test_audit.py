@@ -139,7 +139,7 @@ def test_every_bad_input_is_one_line_with_exit_2(files, capsys):
         bad = f"uniformgap audit: error: {files['bad']}: not valid JSON (JSONDecodeError: {exc})"
     assert _error(capsys, ["audit", a1, files["bad"]]) == bad
 
-    domain = "must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1)"
+    domain = "must be LO,HI with -1e6 <= LO < HI <= 1e6 (e.g. --domain -0.5,0.5 or --domain 0,1)"
     flags = {
         ("--domain", "1,0"): f"argument --domain: {domain}, got '1,0'",
         ("--domain", "0,0"): f"argument --domain: {domain}, got '0,0'",
@@ -161,9 +161,88 @@ def test_api_rejects_bad_arguments():
         (lambda: audit(f, f, tol=-0.1), "`tol` must be a number > 0, got -0.1"),
         (lambda: audit(f, f, budget_s=0), "`budget_s` must be a number > 0, got 0"),
         (lambda: audit(f, f, mc_points=1.5), "`mc_points` must be an integer >= 1, got 1.5"),
-        (lambda: audit(f, "net.json"), "`g` must be a uniformgap.networks.ReLUNetwork, got str"),
+        (lambda: audit(f, "net.json"), "`g` must be a uniformgap.networks.ReLUNetwork or SparseReLUNetwork, got str"),
     ]
     for call, message in cases:
         with pytest.raises(InputError) as exc:
             call()
         assert str(exc.value) == message
+
+
+RUN_CFG = {
+    "name": "tiny", "target": {"kind": "teacher", "d": 1, "n": 2, "depth": 3, "width": 4},
+    "n_samples": [8, 16], "seeds": [0, 1],
+    "student": {"depth": 3, "width": 4, "lr": 1.0e-2, "lr_final": 1.0e-3, "epochs": 4, "batch_size": 0.5},
+    "evaluation": {"checkpoints": 2, "test_points": 4096, "val_points": 64, "chunk_size": 4096},
+}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    from uniformgap.experiments import load_config, run_experiment
+
+    out = tmp_path_factory.mktemp("audit-run") / "run"
+    run_experiment(load_config(RUN_CFG), out=out, executor="local", progress=False)
+    return out
+
+
+def test_audit_reads_a_student_the_run_saved(run_dir, capsys):
+    import pandas as pd
+
+    from uniformgap.networks import load_network
+
+    assert main(["audit", str(run_dir), "--samples", "16", "--teacher", "1", "--train-seed", "0", "--epoch", "2",
+                 "--mc-points", "1000", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["exact"] is True and out["domain"] == [-0.5, 0.5]
+    assert out["a"] == "student gd m=16 teacher 1 seed 0 epoch 2" and out["b"] == "its teacher"
+    # the run's own Monte-Carlo max on 4096 test points is a lower estimate of the same sup
+    table = pd.read_parquet(run_dir / "results.parquet")
+    row = table[(table.n_samples == 16) & (table.teacher == 1) & (table.seed == 0) & (table.epoch == 2)]
+    assert len(row) == 1 and float(row.linf.iloc[0]) <= out["sup_upper"] * (1 + 1e-12)
+    assert float(row.linf.iloc[0]) >= 0.9 * out["sup_upper"]
+    # the teacher is the saved file: |student - teacher| at the reported argmax is the sup
+    teacher, _ = load_network(run_dir / "teachers" / "teacher_1.json")
+    assert teacher.architecture == (1, 4, 4, 1)
+
+
+@pytest.mark.parametrize(
+    ("extra", "line"),
+    [
+        (["--samples", "16", "--teacher", "0"], "`--train-seed` is required: the run has 2 values [0, 1] (e.g. --train-seed 1)"),
+        (["--samples", "99", "--teacher", "0", "--train-seed", "0"], "`--samples` must be one of [8, 16], got 99"),
+        (["--samples", "16", "--teacher", "0", "--train-seed", "0", "--epoch", "3"], "`--epoch` must be one of [2, 4], got 3"),
+        (["b.json", "--samples", "16"], "`B` must be omitted when A is a run directory, got 'b.json'"),
+    ],
+)
+def test_audit_of_a_run_names_what_is_missing(run_dir, extra, line, capsys):
+    argv = ["audit", str(run_dir), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and line in err, err
+
+
+def test_run_flags_need_a_run_directory(files, capsys):
+    assert main(["audit", files["a1"], files["b1"], "--teacher", "0"]) == 2
+    assert capsys.readouterr().err == (
+        f"uniformgap audit: error: `--teacher` selects a student of a run: A must be a run directory, got {files['a1']!r}\n"
+    )
+
+
+def test_sparse_networks_are_audited_exactly_in_1d_and_refused_by_the_bracket(tmp_path):
+    from uniformgap.networks import SparseReLUNetwork, random_network, save_network
+
+    f, g = random_network((1, 6, 1), 1.0, seed=1), random_network((1, 5, 1), 1.0, seed=2)
+    path = save_network(SparseReLUNetwork.from_dense(f), tmp_path / "f.json")
+    fs = load_model(path)
+    assert isinstance(fs, SparseReLUNetwork)
+    dense, sparse = audit(f, g, mc_points=256), audit(fs, g, mc_points=256)
+    assert sparse.exact and sparse.sup_upper == pytest.approx(dense.sup_upper, rel=1e-12)
+    f2, g2 = random_network((2, 4, 1), 1.0, seed=3), random_network((2, 4, 1), 1.0, seed=4)
+    with pytest.raises(InputError) as exc:
+        audit(SparseReLUNetwork.from_dense(f2), g2, names=("f.json", "g.json"))
+    assert str(exc.value) == (
+        "`f.json` is a sparse network: the certified bracket for d >= 2 (CROWN bound propagation) needs dense "
+        "weight matrices and is not available for it (use the Monte-Carlo or exact 1-D metrics, or "
+        "SparseReLUNetwork.to_dense() for a small network)"
+    )

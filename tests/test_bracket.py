@@ -102,10 +102,12 @@ def test_linear_relaxation_is_exact_on_affine_networks_and_beats_ibp_on_small_bo
 
 def test_narrow_spike_is_bracketed_although_monte_carlo_misses_it():
     y, M, lam = (0.1234, -0.321), 400.0, 0.5  # support: an l1-ball of radius 1/400, 1.25e-5 of the area
-    b = sup_error_bracket(hat_2d(y, M, lam), zero_net(2), (-0.5, 0.5), tol=0.01, budget_s=5.0, mc_points=4096, seed=0)
+    # a work budget (boxes), not seconds: the same outcome on any machine, however loaded
+    b = sup_error_bracket(hat_2d(y, M, lam), zero_net(2), (-0.5, 0.5), tol=0.01, budget_s=1e6, mc_points=4096,
+                          seed=0, max_boxes=1000)
     assert b.mc_max == 0.0  # no Monte-Carlo point lands in the support
     assert b.lower <= lam <= b.upper
-    assert b.tol_reached and b.lower >= 0.99 * lam
+    assert b.tol_reached and b.lower >= 0.99 * lam and b.boxes_processed <= 1000
 
 
 def test_identical_networks_give_a_zero_bracket():
@@ -116,9 +118,11 @@ def test_identical_networks_give_a_zero_bracket():
 
 def test_budget_is_honest_when_it_runs_out():
     f, g = random_net([3, 32, 32, 32, 32, 1], 5), random_net([3, 32, 32, 32, 32, 1], 6)
-    b = sup_error_bracket(f, g, (-0.5, 0.5), tol=1e-6, budget_s=1e-3, mc_points=1024)
+    b = sup_error_bracket(f, g, (-0.5, 0.5), tol=1e-6, budget_s=1e6, mc_points=1024, max_boxes=1)
     assert not b.tol_reached and b.rel_gap > 1e-6
-    assert b.lower <= b.upper and b.boxes_processed >= 1
+    assert b.lower <= b.upper and b.boxes_processed == 1  # stopped by the work budget after the root box
+    more = sup_error_bracket(f, g, (-0.5, 0.5), tol=1e-6, budget_s=1e6, mc_points=1024, max_boxes=200)
+    assert 200 <= more.boxes_processed and more.upper - more.lower <= b.upper - b.lower  # more work, no wider gap
 
 
 def test_attack_improves_on_monte_carlo_and_reports_its_witness():
@@ -149,6 +153,7 @@ def test_bad_inputs_are_one_line_errors():
         ),
         (lambda: sup_error_bracket(f2, f2, tol=0), "`tol` must be a number > 0, got 0"),
         (lambda: sup_error_bracket(f2, f2, budget_s=-1.0), "`budget_s` must be a number > 0, got -1.0"),
+        (lambda: sup_error_bracket(f2, f2, max_boxes=0), "`max_boxes` must be an integer >= 1 or None, got 0"),
         (lambda: sup_error_bracket(f2, f2, method="lp"), "`method` must be one of crown, forward, ibp, got 'lp'"),
         (lambda: sup_error_bracket(f2, f2, mc_points=0), "`mc_points` must be an integer >= 1, got 0"),
         (lambda: relu_bounds(f2, [0.0, 0.0], [1.0], method="ibp"), "`lo`, `hi` must be (n, 2) arrays with lo <= hi, got shapes (1, 2) and (1, 1)"),

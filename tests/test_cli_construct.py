@@ -10,16 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from uniformgap.cli import main
-
-
-def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from _cli import run_cli
 
 
 HAT = ["construct", "hat", "--dim", "2", "--depth", "4", "--coef-bound", "1.5", "--scale", "4", "--center", "0.3,0.6"]
@@ -151,7 +142,7 @@ BASE = ["construct", "hat", "--dim", "2", "--depth", "3", "--coef-bound", "1"]
          "uniformgap construct: error: `--scale` must be >= max(1, (d-1)c/2) = 4 for style 'paper' (its layer-2 "
          "bias -(d-1)c^2/(2M) must stay within c), got 2 (or use style 'derived')"),
         (BASE + ["--scale", "2", "--center", "0.5,0.5", "--domain", "1,0"],
-         "uniformgap construct hat: error: argument --domain: must be LO,HI with LO < HI "
+         "uniformgap construct hat: error: argument --domain: must be LO,HI with -1e6 <= LO < HI <= 1e6 "
          "(e.g. --domain -0.5,0.5 or --domain 0,1), got '1,0' (see 'uniformgap construct hat --help')"),
         (BASE + ["--scale", "2", "--center", "0.5,0.5", "--domain", "0,2"],
          "uniformgap construct: error: `--domain` must be a pair (lo, hi) with -1 <= lo < hi <= 1, got (0.0, 2.0) "

@@ -116,8 +116,7 @@ def test_unwritable_plot_path_fails_before_computing(capsys, npz, tmp_path):
     code, out, err = _run(capsys, "separation", npz, "--plot", str(blocker / "sep.png"))
     assert code == 2 and out == ""
     assert err == (
-        f"uniformgap robust: error: `--plot` must be a writable file path, got '{blocker / 'sep.png'}' "
-        f"(folder '{blocker}' is not writable)\n"
+        f"uniformgap robust: error: `--plot` cannot be created: '{blocker}' is a file, got '{blocker / 'sep.png'}'\n"
     )
 
 

@@ -122,7 +122,7 @@ def test_unknown_top_level_key_lists_allowed_keys():
 
 
 def test_bad_source_and_bad_set():
-    with pytest.raises(InputError, match=r"^`config` must be a preset \(quick, paper-1d, paper-3d, sine-1d\)"):
+    with pytest.raises(InputError, match=r"^`config` must be a preset \(paper-1d, paper-3d, quick, sine-1d\)"):
         load_config("quik")
     with pytest.raises(InputError) as exc:
         load_config("/nonexistent/x.yaml")
@@ -176,7 +176,9 @@ def test_presets_plan_the_documented_grids():
     assert sizes["paper-3d"][0] == 9 and load_config("paper-3d").target.d == 3
     quick = load_config("quick")
     assert quick.target.d == 1 and quick.target.n >= 8 and len(quick.seeds) == 3
-    assert len(expand_grid(quick)) == 2 and len(quick.n_samples) >= 3
+    # one configuration: the quick budget goes into training it to convergence, evaluated exactly
+    assert len(expand_grid(quick)) == 1 and len(quick.n_samples) >= 3
+    assert quick.evaluation.monte_carlo is False and quick.target.width == 32  # the paper's teacher width
     trials = plan_trials(load_config("paper-1d"))
     # 9 variants x 4 sizes x 4 teacher chunks of 10; every (teacher, seed) once per (variant, m)
     assert len(trials) == 144
@@ -193,6 +195,44 @@ def test_batch_size_fraction_and_checkpoints():
         checkpoint_epochs(load_config({"student": {"epochs": 10}, "evaluation": {"checkpoints": [20]}}))
     assert str(exc.value) == "config: evaluation.checkpoints: epochs must be <= student.epochs = 10, got [20]"
 
+
+def test_monte_carlo_off_needs_1d_network_targets_and_an_exact_metric():
+    c = load_config("quick", ["evaluation.monte_carlo=false"])
+    assert c.evaluation.monte_carlo is False
+    with pytest.raises(InputError) as exc:
+        load_config("quick", ["target.d=2"])
+    assert str(exc.value) == (
+        "config: evaluation.monte_carlo: false needs 1-D network targets (teacher, hat or file with d = 1), "
+        "got target.d 2 (e.g. --set evaluation.monte_carlo=true)"
+    )
+    with pytest.raises(InputError) as exc:
+        load_config("sine-1d", ["evaluation.monte_carlo=false"])
+    assert str(exc.value).startswith("config: evaluation.monte_carlo: false needs 1-D network targets") and (
+        "got target.kind 'sine'" in str(exc.value))
+    with pytest.raises(InputError) as exc:
+        load_config("quick", ["evaluation.network_metrics=[]"])
+    assert str(exc.value) == (
+        "config: evaluation.monte_carlo: false needs an exact 1-D metric (l1_exact, l2_exact, linf_exact) in "
+        "evaluation.network_metrics, got [] (e.g. --set 'evaluation.network_metrics=[l1_exact,l2_exact,linf_exact]')"
+    )
+    assert load_config("quick", ["evaluation.monte_carlo=true", "evaluation.network_metrics=[]"]).evaluation.monte_carlo
+
+
+def test_hats_are_appended_to_the_teachers():
+    from uniformgap.experiments._targets import build_targets, n_targets
+    from uniformgap.metrics import sup_error_exact_1d
+
+    c = load_config("quick", ["target.n=2", "target.hats=2", "target.hat_M=50"])
+    targets = build_targets(c)
+    assert n_targets(c) == 4 and [t.index for t in targets] == [0, 1, 2, 3]
+    for j, t in enumerate(targets[2:]):
+        assert t.network.architecture == (1, 32, 32, 32, 32, 1)
+        assert t.network.coefficient_norm(float("inf")) <= 0.5 + 1e-15  # in the teachers' class H^inf_{a, c=a}
+        peak = sup_error_exact_1d(t.network, None, domain=c.bounds)
+        assert peak.argmax == pytest.approx(-0.5 + (j + 0.5) / 2, abs=1e-12)  # centres -1/4, 1/4
+    with pytest.raises(InputError) as exc:
+        load_config("quick", ["target.hats=-1"])
+    assert str(exc.value) == "config: target.hats: must be an integer >= 0, got -1"
 
 
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from uniformgap import InputError
-from uniformgap.metrics import NETWORK_METRICS, PiecewiseLinear, breakpoints_1d, sup_error_exact_1d
+from uniformgap.metrics import NETWORK_METRICS, PiecewiseLinear, breakpoints_1d, lp_error_exact_1d, sup_error_exact_1d
 from uniformgap.networks import ReLUNetwork
 
 from _nets import random_net, hat_net
@@ -120,3 +120,58 @@ def test_bad_inputs_are_one_line_errors():
     with pytest.raises(InputError) as exc:
         breakpoints_1d(wide)
     assert str(exc.value) == "`net` must have output dimension 1, got 2"
+
+
+# -- exact L^1 and L^2 -------------------------------------------------------------------------
+def test_lp_of_a_line_with_a_sign_change_inside_its_only_segment():
+    # e(x) = x + 0.1 on [-0.5, 0.5]: no knot inside, zero at -0.1.
+    # ∫|e| = (0.4² + 0.6²)/2 = 0.26;  ∫e² = (0.6³ + 0.4³)/3 = 0.28/3;  domain length 1.
+    line = PiecewiseLinear([-1.0, 1.0], [-0.9, 1.1])
+    res = lp_error_exact_1d(zero_net(), line, domain=(-0.5, 0.5))
+    assert res.l1 == pytest.approx(0.26, rel=1e-14)
+    assert res.l2 == pytest.approx((0.28 / 3) ** 0.5, rel=1e-14)
+    assert (res.linf, res.argmax) == (pytest.approx(0.6, rel=1e-14), 0.5)
+
+
+def test_lp_of_abs_on_an_asymmetric_domain():
+    # |x| on [-0.5, 0.3] (length 0.8): ∫|x| = (0.25 + 0.09)/2 = 0.17, ∫x² = (0.125 + 0.027)/3.
+    res = lp_error_exact_1d(abs_net(), None, domain=(-0.5, 0.3))
+    assert res.l1 == pytest.approx(0.17 / 0.8, rel=1e-14)
+    assert res.l2 == pytest.approx((0.152 / 3 / 0.8) ** 0.5, rel=1e-14)
+    # the hat h(1 − |x − y|/w)_+ inside [0, 1]: ∫ = h w, ∫² = 2 h² w / 3
+    y, w, h = 0.4, 0.01, 2.0
+    res = lp_error_exact_1d(hat_net(y, w, h), zero_net(), domain=(0.0, 1.0))
+    assert res.l1 == pytest.approx(h * w, rel=1e-12)
+    assert res.l2 == pytest.approx((2 * h * h * w / 3) ** 0.5, rel=1e-12)
+
+
+@pytest.mark.parametrize("arch, seed", [([1, 32, 32, 32, 32, 32, 1], 0), ([1, 64, 64, 1], 2)])
+def test_lp_of_random_networks_against_a_dense_trapezoid(arch, seed):
+    """Trapezoid rule on 10^6 + 1 points. It is exact for |e| on every grid cell where e is
+    linear without a zero, and errs by s²δ³/6 for e² there (s the slope, δ the spacing);
+    a cell holding one of the n kinks or zeros errs by at most Λ_φ δ² for φ with Lipschitz
+    constant Λ_φ (Λ for |e|, 2Λ·max|e| for e²), Λ ≤ Lip(f) + Lip(g)."""
+    f, g = random_net(arch, seed), random_net(arch, seed + 100)
+    lo, hi = -0.5, 0.5
+    res = lp_error_exact_1d(f, g, domain=(lo, hi))
+    grid = np.linspace(lo, hi, 10**6 + 1)
+    delta = grid[1] - grid[0]
+    e = evaluate(f, grid) - evaluate(g, grid)
+    trap1 = np.trapezoid(np.abs(e), grid) / (hi - lo)
+    trap2 = np.trapezoid(e * e, grid) / (hi - lo)
+    lam = lip_1d(f) + lip_1d(g)
+    kinks = breakpoints_1d(f).size + breakpoints_1d(g).size
+    zeros = kinks + 1  # e has at most one zero per linear piece
+    tol1 = (kinks + zeros) * lam * delta**2 / (hi - lo)
+    tol2 = (lam**2 * delta**2 / 6 + (kinks + zeros) * 2 * lam * np.abs(e).max() * delta**2) / (hi - lo)
+    assert tol1 < 1e-3 * trap1 and tol2 < 1e-3 * trap2  # the check is sharp
+    assert abs(res.l1 - trap1) <= tol1
+    assert abs(res.l2**2 - trap2) <= tol2
+    assert res.linf == sup_error_exact_1d(f, g).value
+
+
+def test_lp_registry_metrics_match_the_api():
+    f, g = random_net([1, 16, 16, 1], 5), random_net([1, 16, 16, 1], 6)
+    res = lp_error_exact_1d(f, g, domain=(0.0, 1.0))
+    assert NETWORK_METRICS["l1_exact"](f, g, domain=(0.0, 1.0), budget_s=1.0) == {"l1_exact": res.l1}
+    assert NETWORK_METRICS["l2_exact"](f, g, domain=(0.0, 1.0), budget_s=1.0) == {"l2_exact": res.l2}

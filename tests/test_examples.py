@@ -30,9 +30,14 @@ def test_minimax_quick_example(tmp_path, capsys, monkeypatch):
     assert sum(line.startswith("bounds: eps=") for line in lines) == 3
     table = pd.read_parquet(tmp_path / "quick" / "results.parquet")
     assert f"experiment: complete, {len(table)} rows in {tmp_path / 'quick'}" in lines
-    # one line per metric the run measured: the Monte-Carlo ones, plus the exact sup if the preset asks for it
-    metrics = [c for c in ("l1", "l2", "linf", "linf_exact", "linf_lower", "linf_upper") if c in table.columns]
-    assert {"l1", "l2", "linf"} <= set(metrics)
+    # one line per metric the run measured: the quick preset evaluates exactly (1-D breakpoints), no Monte Carlo
+    metrics = [c for c in ("l1", "l2", "linf", "l1_exact", "l2_exact", "linf_exact", "linf_lower", "linf_upper")
+               if c in table.columns]
+    assert metrics == ["l1_exact", "l2_exact", "linf_exact"]
+    # the finding first: one line per m with the fit regime, then why an optimisation floor is not the barrier
+    findings = [line for line in lines if line.startswith("finding: ")]
+    assert [f.split(" the worst-case")[0] for f in findings[:2]] == ["finding: at m = 10", "finding: at m = 100"]
+    assert all(("sampling-limited" in f) != ("optimisation-limited" in f) for f in findings[:2])
     for metric in metrics:
         assert sum(line.startswith(f"analysis: m=100 {metric:4s} ") for line in lines) == 1
         assert sum(line.startswith(f"analysis: {metric:4s} fitted slope") for line in lines) == 1

@@ -90,3 +90,28 @@ def test_student_network_of_float32_is_evaluated(tmp_path):
     x = np.linspace(-0.5, 0.5, 11)[:, None]
     f = figure_worst_case_line(zero, net, x, None, (-0.5, 0.5), tmp_path, name="f32")
     assert f.data["x_max"] == 0.5 and f.data["err_max"] == pytest.approx(1.5, abs=1e-6)  # 3·ρ(x) peaks at x = 1/2
+
+
+def test_worst_case_line_3d_follows_the_diagonal(tmp_path):
+    # a spike at t·(1, 1, 1) with t = 0.1: the diagonal passes through its peak
+    rng = np.random.default_rng(2)
+    x_train = rng.uniform(-0.5, 0.5, (300, 3))
+    f = figure_worst_case_line(spike([0.1, 0.1, 0.1], M=4.0), zero, x_train, np.zeros(300), (-0.5, 0.5), tmp_path,
+                               name="diag3d", line="diagonal")
+    _check_image(f)
+    assert f.data["line"] == "diagonal" and f.data["centre"] is None
+    assert abs(f.data["x_max"] - 0.1) < 1e-3 and f.data["err_max"] == pytest.approx(2.0, abs=0.01)
+    # samples within δ (ℓ∞) of their projection t = mean(x) onto the diagonal, brute force
+    delta = 1.0 / (2 * 300 ** (1 / 3))
+    t = np.clip(x_train.mean(axis=1), -0.5, 0.5)
+    assert f.data["n_near"] == int((np.abs(x_train - t[:, None]).max(axis=1) <= delta).sum())
+
+
+def test_worst_case_line_through_a_given_point_marks_it(tmp_path):
+    # 1-D: a marked argmax off the grid (and off the samples) is on the line and is the largest error
+    x_train = np.linspace(-0.5, 0.5, 9)[:, None]
+    peak = 0.0123456789
+    f = figure_worst_case_line(spike([peak], M=1e5), zero, x_train, None, (-0.5, 0.5), tmp_path, name="mark",
+                               centre=np.array([peak]), note="a note")
+    assert f.data["x_max"] == peak and f.data["err_max"] == pytest.approx(2.0, rel=1e-9)
+    assert "a note" in f.caption

@@ -97,7 +97,7 @@ def test_certified_bound_beats_theory_and_cli_json(capsys):
     [
         (["fool", "--samples", "0"], "uniformgap fool: error: argument --samples/-m: must be an integer >= 1, got '0'"),
         (["fool", "--samples", "5", "--domain", "1,0"],
-         "uniformgap fool: error: argument --domain: must be LO,HI with LO < HI (e.g. --domain -0.5,0.5 or --domain 0,1), got '1,0'"),
+         "uniformgap fool: error: argument --domain: must be LO,HI with -1e6 <= LO < HI <= 1e6 (e.g. --domain -0.5,0.5 or --domain 0,1), got '1,0'"),
         (["fool", "--samples", "5", "--learner", "sgd"],
          "uniformgap fool: error: argument --learner: invalid choice: 'sgd' (choose from "),
     ],

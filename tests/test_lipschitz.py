@@ -131,4 +131,13 @@ def test_error_messages(args, message):
     assert str(info.value) == message
     with pytest.raises(InputError) as info:
         lipschitz_bound("net")
-    assert str(info.value) == "`net` must be a ReLUNetwork, got str"
+    assert str(info.value) == "`net` must be a ReLUNetwork or SparseReLUNetwork, got str"
+
+
+@pytest.mark.parametrize("norm", [2, INF])
+def test_sparse_networks_give_the_dense_operator_norms(norm):
+    from uniformgap.networks import SparseReLUNetwork
+
+    net = random_network((4, 6, 5, 1), 3)
+    sparse = SparseReLUNetwork.from_dense(net)
+    assert lipschitz_bound(sparse, norm) == pytest.approx(lipschitz_bound(net, norm), rel=1e-10)

@@ -99,13 +99,6 @@ def test_cli_text_table_and_one_line_errors(capsys):
     assert err == "uniformgap plan: error: config: n_samples: must hold distinct values (10 appears twice), got [10, 10]\n"
 
 
-def test_preset_names_without_importing_the_experiments_match_them():
-    from uniformgap.cli._parser import preset_names
-    from uniformgap.experiments import PRESETS
-
-    assert preset_names() == sorted(PRESETS)
-
-
 def test_registration_imports_nothing_heavy():
     code = (
         "import argparse, sys; from uniformgap.cli import _plan, _run; "

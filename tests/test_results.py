@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from uniformgap import InputError
-from uniformgap.experiments import load_run, summarize
+from uniformgap.experiments import format_summary, load_run, summarize
 from uniformgap.experiments._results import (
     ALWAYS, END, LEAD, TAIL, VALIDATION, assemble, order_columns, write_atomic, write_table,
 )
@@ -65,6 +65,20 @@ def test_summary_is_min_over_configs_of_max_over_teachers_of_mean_over_seeds():
     (out,) = summarize(order_columns(pd.DataFrame(rows), []))
     assert out["n_samples"] == 100 and out["l2_config"] == "B"
     assert out["l2"] == pytest.approx(0.5) and out["linf"] == pytest.approx(1.5)
+
+
+def test_exact_only_tables_keep_no_monte_carlo_columns_and_summarise_the_exact_errors():
+    rows = []
+    for t, err in enumerate((0.1, 0.3)):
+        row = {k: v for k, v in _row("a", "gd", 100, t, 0, 1, err).items() if k not in ("l1", "l2", "linf")}
+        rows.append({**row, "l1_exact": err / 2, "l2_exact": err, "linf_exact": 4 * err})
+    table = order_columns(pd.DataFrame(rows), [])
+    assert not {"l1", "l2", "linf"} & set(table.columns)
+    (out,) = summarize(table)
+    assert out["l2_exact"] == pytest.approx(0.3) and out["linf_exact"] == pytest.approx(1.2) and "l2" not in out
+    text = format_summary([out])
+    assert "exact 1-D errors from breakpoint enumeration" in text
+    assert text.splitlines()[-1].split()[:5] == ["100", "1.500e-01", "3.000e-01", "1.200e+00", "4.00"]
 
 
 def test_load_run_reads_table_and_config(tmp_path):

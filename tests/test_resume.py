@@ -56,3 +56,26 @@ def test_sigkill_after_first_checkpoint_then_resume(tmp_path):
     )
     on_disk = pd.read_parquet(run_dir / "results.parquet")
     pd.testing.assert_frame_equal(on_disk, resumed.table)
+
+
+def test_corrupt_checkpoint_is_named_set_aside_and_recomputed(tmp_path, capsys):
+    small = {**CONFIG, "n_samples": [16], "seeds": [0], "student": {**CONFIG["student"], "epochs": 20},
+             "evaluation": {**CONFIG["evaluation"], "checkpoints": 2}}
+    ref = run_experiment(load_config(small), out=tmp_path / "ref", executor="local", progress=False)
+    run_dir = tmp_path / "run"
+    run_experiment(load_config(small), out=run_dir, executor="local", progress=False)
+    (trial,) = list(run_dir.glob("trials/*"))
+    (trial / "done.json").unlink()  # as if killed after its last checkpoint was written
+    (trial / "state.pt").write_bytes(b"not a torch checkpoint")
+    capsys.readouterr()
+
+    resumed = resume_run(run_dir, executor="local", progress=False)
+
+    err = capsys.readouterr().err
+    assert f"checkpoint {str(trial / 'state.pt')!r} is unreadable" in err
+    (aside,) = list(trial.glob("state.pt.corrupt-*"))
+    assert aside.read_bytes() == b"not a torch checkpoint"
+    assert resumed.status == "complete"
+    pd.testing.assert_frame_equal(
+        resumed.table.drop(columns="wall_time_s"), ref.table.drop(columns="wall_time_s"), check_exact=True
+    )

@@ -85,12 +85,13 @@ def test_cli_json_and_one_line_errors(tmp_path, capsys):
     assert set(load_run(out)[0]["seed"]) == {3}
 
     cases = [
-        (["run", "nope"], "uniformgap run: error: `config` must be a preset (quick, paper-1d, paper-3d, sine-1d) "
+        (["run", "nope"], "uniformgap run: error: `config` must be a preset (paper-1d, paper-3d, quick, sine-1d) "
                           "or a YAML file, got 'nope'"),
         (["run", str(cfg), "--set", "student.width=0"], "uniformgap run: error: config: student.width: must be an "
                                                        "integer >= 1, got 0"),
         (["run", str(cfg), "--local", "--out", str(out)], f"uniformgap run: error: `--out` directory {str(out)!r} "
-                                                          f"already holds a run (continue it with --resume {out})"),
+                                                          f"already holds a run (continue it with --resume {out}, "
+                                                          "or replace it with --overwrite)"),
         (["run", "--resume", str(tmp_path / "none")], "uniformgap run: error: `--resume` must name a run directory "
                                                       f"holding config.yaml, got {str(tmp_path / 'none')!r}"),
     ]

@@ -10,7 +10,7 @@ from uniformgap import InputError
 from uniformgap.experiments import build_targets, load_config, random_teacher
 from uniformgap.experiments._targets import load_targets, save_targets
 from uniformgap.experiments._trial import training_data
-from uniformgap.networks import ReLUNetwork, save_network
+from uniformgap.networks import save_network
 
 
 def test_teacher_architecture_and_coefficient_law():
@@ -80,6 +80,15 @@ def test_training_data_lies_in_the_domain_and_is_seeded_by_teacher_seed_m(domain
         assert not torch.equal(other, x)
 
 
-def test_relu_network_reexport_is_the_target_network():
-    (t,) = build_targets(load_config({"target": {"kind": "teacher", "n": 1, "width": 4, "depth": 3}}))
-    assert isinstance(t.network, ReLUNetwork)
+def test_teacher_target_is_its_network_by_a_separate_numpy_forward_pass():
+    (t,) = build_targets(load_config({"target": {"kind": "teacher", "n": 1, "width": 4, "depth": 3, "a": 0.25}}))
+    layers = [(w.numpy(), b.numpy()) for w, b in t.network.layers]
+    assert [w.shape for w, _ in layers] == [(4, 1), (4, 4), (1, 4)]  # architecture [1, 4, 4, 1]
+    assert all(np.abs(w).max() <= 0.25 and np.abs(b).max() <= 0.25 for w, b in layers)  # U(-a, a)
+    x = np.linspace(-0.5, 0.5, 101)[:, None]
+    h = x
+    for i, (w, b) in enumerate(layers):
+        h = h @ w.T + b
+        if i < len(layers) - 1:
+            h = np.maximum(h, 0.0)
+    np.testing.assert_allclose(t(torch.from_numpy(x)).numpy(), h[:, 0], rtol=1e-12, atol=1e-15)

@@ -17,8 +17,11 @@ from typing import Any
 def write_atomic(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
     """Call ``write(tmp_path)``, then move the temp file onto ``path``; returns ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}")
+    except OSError as exc:  # name the file the caller asked for, not a temp name
+        raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
     os.close(fd)
     try:
         write(tmp)

@@ -20,6 +20,7 @@ from ._figures import figure_worst_case_line as figure_worst_case_line
 from ._figureset import FigureSet as FigureSet
 from ._figureset import make_figures as make_figures
 from ._hat_figure import plot_hat as plot_hat
+from ._sizes_figure import plot_construction_sizes as plot_construction_sizes
 from ._rates import RateFit as RateFit
 from ._rates import fit_power_law as fit_power_law
 from ._rates import fit_rate as fit_rate
@@ -40,6 +41,7 @@ __all__ = [
     "FigureFile",
     "FigureSet",
     "plot_hat",
+    "plot_construction_sizes",
     "MinimaxEntry",
     "RateFit",
     "RunContext",

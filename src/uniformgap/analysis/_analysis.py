@@ -13,6 +13,7 @@ chooses on the sup metric itself.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from tqdm.auto import tqdm
 from .._errors import InputError
 from ._bootstrap import bootstrap_cube, percentile_interval, resample_indices
 from ._context import RunContext, run_context
+from ._diagnostics import Diagnostics, diagnose
 from ._estimator import (
     KINDS,
     Cube,
@@ -95,6 +97,7 @@ class Analysis:
     cubes: dict[str, dict[int, Cube]] = field(repr=False)  # metric -> m -> cube
     replicates: dict[tuple[str, str], np.ndarray] = field(repr=False)  # (metric, kind) -> (B, n_m)
     underestimate: tuple[Underestimate, ...] = ()  # linf vs linf_exact / linf_lower, per m
+    diagnostics: Diagnostics = Diagnostics()  # fit regime per (configuration, m), worst-error location
 
     @property
     def selection(self) -> str:
@@ -157,6 +160,7 @@ class Analysis:
                 for r in self.rates
             ],
             "mc_underestimate": [u.to_dict() for u in self.underestimate],
+            "diagnostics": self.diagnostics.to_dict(),
         }
 
 
@@ -233,7 +237,7 @@ def analyze(run: str | Path | RunData, config: AnalysisConfig | None = None, **o
         rates.append(fit_rate(metric, kind, ms, values, replicates[(metric, kind)], context.d, config.level))
     entries.sort(key=lambda e: (metrics.index(e.metric), KINDS.index(e.kind), e.n_samples))
     underestimate = mc_underestimate(table, config.selection)
-    return Analysis(
+    analysis = Analysis(
         run=data,
         context=context,
         config=config,
@@ -245,3 +249,4 @@ def analyze(run: str | Path | RunData, config: AnalysisConfig | None = None, **o
         replicates=replicates,
         underestimate=underestimate,
     )
+    return dataclasses.replace(analysis, diagnostics=diagnose(analysis))

@@ -1,13 +1,15 @@
 """The paper's figures in one publication style (PNG and PDF).
 
 - Figure 2 (arXiv:2205.13531, Fig. 2): error vs m, log-log, L1/L2/L∞; worst teacher
-  (eq. 5) solid, teacher average dotted, percentile bands, least-squares fits, the theory
-  rate m^(−1/d−1/p) (anchored at the smallest m: the theory fixes the exponent, not the
-  constant) and the derived lower bound of THEORY.md §4 when the class is known;
+  (eq. 5) solid, teacher average dotted, percentile bands, least-squares fits, the lower
+  bound's rate m^(−1/d−1/p) (anchored at the smallest m: the bound fixes the exponent, not
+  the constant) and the derived lower bound of THEORY.md §4 when the class is known; the
+  fit regime per m (train RMSE / test L2, ``_diagnostics``) written under the overview;
   sup metrics (linf_exact, the bracket linf_lower/linf_upper) drawn over the L∞ panel;
 - Figure 3 (Fig. 3): worst teacher vs the best student along a line (1-D: the domain;
-  d > 1: the segment through the sampled point of largest error parallel to axis 1),
-  training samples marked, the largest-error location highlighted;
+  d > 1: the paper's diagonal t·(1, …, 1), and the segment through the worst point — the
+  certified witness when the run has one, else the sampled point of largest error —
+  parallel to axis 1), training samples marked, the largest-error location highlighted;
 - Figure 1 (Fig. 1): the same plot for the sine target;
 - per m a heat table (configuration × teacher, colour = log10 error) and training curves.
 
@@ -17,6 +19,7 @@ The L∞ error shown is a sampled max: a LOWER estimate of the sup norm.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +100,16 @@ def _log(ax, x: bool = True) -> None:
         axis.set_minor_formatter(NullFormatter())
 
 
+def _label_short_log_axis(ax) -> None:
+    """Label the minor ticks of a log y-axis that spans less than a decade (else it has no labels)."""
+    from matplotlib.ticker import FormatStrFormatter
+
+    lo, hi = ax.get_ylim()
+    if lo > 0 and hi / lo < 10:
+        ax.yaxis.set_minor_formatter(FormatStrFormatter("%.2g"))
+        ax.tick_params(axis="y", which="minor", labelsize=7)
+
+
 def _selection_tag(analysis) -> str:
     return "selection: test (OPTIMISTIC)" if analysis.optimistic else "selection: validation"
 
@@ -131,6 +144,28 @@ def _draw_sup(ax, analysis, overlay: list[str], kinds: tuple[str, ...]) -> dict:
         if ok.any():
             ax.fill_between(m[ok], lo[ok], up[ok], facecolor="none", edgecolor=_colour("linf_lower"),
                             hatch="///", lw=0, alpha=0.5, label="certified bracket of the sup (worst teacher)")
+    return drawn
+
+
+def _draw_regimes(ax, analysis) -> dict:
+    """Per m, "ρ = train RMSE / test L2" and the regime of the configuration eq. (5) chooses for
+    L2, written at the bottom of the panel. Returns {m: (ratio, regime)} drawn."""
+    l2 = next((mt for mt in ("l2_exact", "l2") if mt in analysis.metrics), None)
+    fits = {(f.config, f.n_samples): f for f in analysis.diagnostics.fits}
+    drawn = {}
+    if l2 is None:
+        return drawn
+    for m in sorted(analysis.cubes[l2]):
+        f = fits.get((analysis.entry(l2, "worst", m).config, m))
+        if f is None or not math.isfinite(f.ratio):
+            continue
+        short = {"sampling-limited": "sampling-\nlimited", "optimisation-limited": "optimisation-\nlimited"}
+        ax.annotate(f"ρ={f.ratio:.2f}\n{short.get(f.regime, f.regime)}", (m, 0.02), xycoords=("data", "axes fraction"),
+                    ha="center", va="bottom", fontsize=6,
+                    color="#D55E00" if f.regime == "optimisation-limited" else "#009E73")
+        drawn[int(m)] = (f.ratio, f.regime)
+    if drawn:
+        ax.margins(x=0.12)  # room for the centred labels at the smallest and largest m
     return drawn
 
 
@@ -179,13 +214,15 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
                         m0, v0 = m[ok][0], v[ok][0]
                         grid = np.geomspace(m[ok].min(), m[ok].max(), 50)
                         ax.plot(grid, v0 * (grid / m0) ** r.theory_slope, "-.", color="0.4", lw=0.9,
-                                label=f"theory rate $m^{{{r.theory_slope:.2f}}}$ (anchored)")
+                                label=f"lower bound's rate $m^{{{r.theory_slope:.2f}}}$ (anchored)")
                     bounds = [(e.n_samples, e.bound) for e in es if e.bound is not None and e.bound > 0]
                     if i > 0 and kind == "worst" and bounds:
                         bm, bv = zip(*bounds)
                         ax.plot(bm, bv, "-", color="k", lw=0.8, label="derived lower bound (class)")
             if overlay and (i == 0 or shown == ["linf"]):
                 drawn = _draw_sup(ax, analysis, overlay, ("worst",))
+            if i == 0:
+                regimes = _draw_regimes(ax, analysis)
             _log(ax)
             ax.set_xlabel("number of samples $m$")
             ax.set_title("all metrics" if i == 0 else _label(metrics[i - 1]))
@@ -202,9 +239,12 @@ def figure_error_vs_m(analysis, out_dir: Path) -> FigureFile:
         return save(fig, out_dir, "fig2_error_vs_m",
                     "Figure 2. Estimated minimax error (eq. 5; worst teacher solid, teacher mean dotted) "
                     f"vs m with {analysis.config.level:.0%} bootstrap bands, log-log fits (dashed), the "
-                    "theory's rate m^(-1/d-1/p) anchored at the smallest m (dash-dot) and, where the "
-                    "targets' class is known, the derived lower bound for that class (black)." + sup_caption,
-                    {"panels": ["all metrics"] + list(metrics), "sup_overlay": drawn})
+                    "lower bound's rate m^(-1/d-1/p) anchored at the smallest m (dash-dot) and, where the "
+                    "targets' class is known, the derived lower bound for that class (black): a worst case "
+                    "over the whole class, which random teachers may sit below. Under the overview, per m: "
+                    "median train RMSE / test L2 of the chosen configuration and the regime (sampling- or "
+                    "optimisation-limited)." + sup_caption,
+                    {"panels": ["all metrics"] + list(metrics), "sup_overlay": drawn, "regimes": regimes})
 
 
 def figure_heat_tables(analysis, out_dir: Path) -> list[FigureFile]:
@@ -289,9 +329,12 @@ def figure_training_curves(analysis, out_dir: Path) -> FigureFile | None:
                 ax.plot(per.index, per.mean(axis=1), ":", color=colour, label=f"m={m} mean")
             _log(ax, x=False)
             ax.set_xlabel("epoch")
+            ax.set_ylabel("test error" if col != "train_loss" else "train MSE (own samples)")
             ax.set_title(_label(col) if col != "train_loss" else "training loss")
-            if ax is axes[0]:  # the same legend holds for every panel
-                ax.legend(frameon=False, ncol=1)
+            _label_short_log_axis(ax)
+        # one legend for every panel, outside the data (under the panels)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", frameon=False, fontsize=7, ncol=min(len(labels), 6))
         fig.suptitle("Training curves of the chosen configuration per m\n(seed mean over non-diverged runs; "
                      "worst teacher solid, teacher mean dotted)")
         return save(fig, out_dir, "training_curves",
@@ -332,13 +375,18 @@ def figure_worst_case_line(
     seed: int = 0,
     axis: int = 0,
     n_points: int = 4001,
+    line: str = "axis",
+    centre: np.ndarray | None = None,
+    note: str | None = None,
 ) -> FigureFile:
     """Target and student along a line, samples marked, the largest error highlighted.
 
-    1-D: the whole interval (grid of ``n_points`` plus the samples). d > 1: the point of
-    largest error among 2^14 uniform points (``seed``) and the samples, and the segment
-    through it parallel to coordinate ``axis``; samples within ℓ∞ distance
-    δ = (hi − lo)/(2 m^(1/d)) of that segment (other coordinates) are projected onto it.
+    ``line="axis"``: 1-D: the whole interval (grid of ``n_points`` plus the samples and
+    ``centre``, e.g. the exact argmax). d > 1: the segment through ``centre`` (default: the
+    point of largest error among 2^14 uniform points (``seed``) and the samples) parallel to
+    coordinate ``axis``. ``line="diagonal"``: the paper's diagonal t·(1, …, 1), t ∈ [lo, hi].
+    Samples within ℓ∞ distance δ = (hi − lo)/(2 m^(1/d)) of the line are projected onto it
+    (d > 1). ``note`` is a line added under the title (e.g. where the sup sits).
     """
     import matplotlib
 
@@ -351,45 +399,65 @@ def figure_worst_case_line(
     if y_train is None:
         y_train = evaluate(target, x_train)
     y_train = np.asarray(y_train, dtype=float).reshape(-1)
-    if d == 1:
+    delta = (hi - lo) / (2 * m ** (1 / d))
+    if line == "diagonal":
+        ts = np.clip(x_train.mean(axis=1), lo, hi)  # projection onto the diagonal (ℓ2), clipped
+        near = np.abs(x_train - ts[:, None]).max(axis=1) <= delta if d > 1 else np.ones(m, dtype=bool)
+        t = np.union1d(np.linspace(lo, hi, n_points), ts[near])
+        points = np.repeat(t[:, None], d, axis=1)  # (n, d) = t·(1, …, 1)
+        coord = ts
         centre = None
-        near = np.ones(m, dtype=bool)
     else:
-        rng = np.random.default_rng(seed)
-        cloud = np.concatenate([lo + (hi - lo) * rng.random((2**14, d)), x_train])  # (N, d)
-        centre = cloud[np.argmax(np.abs(evaluate(target, cloud) - evaluate(student, cloud)))]
-        delta = (hi - lo) / (2 * m ** (1 / d))
-        others = [k for k in range(d) if k != axis]
-        near = (np.abs(x_train[:, others] - centre[others]) <= delta).all(axis=1)
-    t = np.union1d(np.linspace(lo, hi, n_points), x_train[near, 0 if d == 1 else axis])  # (n,)
-    line = np.repeat((np.zeros(d) if centre is None else centre)[None, :], len(t), axis=0)  # (n, d)
-    line[:, 0 if d == 1 else axis] = t
-    u, v = evaluate(target, line), evaluate(student, line)
+        k_axis = 0 if d == 1 else axis
+        if centre is None and d > 1:
+            rng = np.random.default_rng(seed)
+            cloud = np.concatenate([lo + (hi - lo) * rng.random((2**14, d)), x_train])  # (N, d)
+            centre = cloud[np.argmax(np.abs(evaluate(target, cloud) - evaluate(student, cloud)))]
+        centre = None if centre is None else np.asarray(centre, dtype=float).reshape(d)
+        others = [k for k in range(d) if k != k_axis]
+        near = (np.abs(x_train[:, others] - centre[others]) <= delta).all(axis=1) if d > 1 else np.ones(m, dtype=bool)
+        extra = [] if centre is None else [centre[k_axis]]
+        t = np.union1d(np.linspace(lo, hi, n_points), np.concatenate([x_train[near, k_axis], extra]))
+        points = np.repeat((np.zeros(d) if centre is None else centre)[None, :], len(t), axis=0)  # (n, d)
+        points[:, k_axis] = t
+        coord = x_train[:, k_axis]
+    u, v = evaluate(target, points), evaluate(student, points)
     err = np.abs(u - v)
     k = int(np.argmax(err))
-    ts = x_train[near, 0 if d == 1 else axis]
+    ts = coord[near]
     with plt.rc_context(STYLE):
-        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.0, 4.2), sharex=True, height_ratios=[2, 1],
+        fig, (ax, ax2) = plt.subplots(2, 1, figsize=(6.0, 4.4), sharex=True, height_ratios=[2, 1],
                                       layout="constrained")
-        ax.plot(t, u, color="k", lw=1.2, label="target")
-        ax.plot(t, v, "--", color=METRIC_COLOURS["l1"], lw=1.2, label="student", zorder=3)
-        ax.plot(ts, y_train[near], "o", ms=2.5 if len(ts) <= 200 else 1.2, color=METRIC_COLOURS["l2"], alpha=0.8,
+        # samples first and hollow, the target on top: the target line stays visible under the markers
+        ax.plot(ts, y_train[near], "o", ms=3 if len(ts) <= 200 else 1.8, mfc="none", mew=0.6,
+                color=METRIC_COLOURS["l2"], alpha=0.9, zorder=2,
                 label="training samples" + ("" if d == 1 else f" (within δ={delta:.2g}, projected)"))
+        ax.plot(t, u, color="k", lw=1.2, label="target", zorder=4)
+        ax.plot(t, v, "--", color=METRIC_COLOURS["l1"], lw=1.2, label="student", zorder=5)
         for a in (ax, ax2):
-            a.axvline(t[k], color=METRIC_COLOURS["linf"], lw=3, alpha=0.25)
-        ax.plot([t[k]], [u[k]], "x", color=METRIC_COLOURS["linf"], ms=7, mew=2, label="largest error")
-        ax.legend(frameon=False, loc="best")
+            a.axvline(t[k], color=METRIC_COLOURS["linf"], lw=3, alpha=0.25, zorder=1)
+        ax.plot([t[k]], [u[k]], "x", color=METRIC_COLOURS["linf"], ms=7, mew=2, label="largest error", zorder=6)
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7)
         ax.set_ylabel("value")
         ax2.plot(t, err, color=METRIC_COLOURS["linf"], lw=1)
         ax2.plot(ts, np.zeros_like(ts), "|", color=METRIC_COLOURS["l2"], ms=6)
         ax2.set_ylabel("|target − student|")
-        where = f"x = {t[k]:.4g}" if d == 1 else (
-            f"x_{axis + 1} = {t[k]:.4g} on the line through {np.round(centre, 2).tolist()} along axis {axis + 1}")
-        ax2.set_xlabel("x" if d == 1 else f"x_{axis + 1}")
-        ax.set_title(f"{title}\nmax sampled error {err[k]:.3g} at {where}")
+        if line == "diagonal":
+            where = f"t = {t[k]:.4g} on the diagonal t·(1, …, 1)"
+            ax2.set_xlabel("t (point t·(1, …, 1))")
+        elif d == 1:
+            where = f"x = {t[k]:.4g}"
+            ax2.set_xlabel("x")
+        else:
+            where = f"x_{axis + 1} = {t[k]:.4g} on the line through {np.round(centre, 3).tolist()} along axis {axis + 1}"
+            ax2.set_xlabel(f"x_{axis + 1}")
+        head = "\n".join(textwrap.wrap(f"{title}: largest error on the line {err[k]:.3g} at {where}", 90))
+        ax.set_title(head + ("\n" + "\n".join(textwrap.wrap(note, 90)) if note else ""), fontsize=8)
+        along = {"diagonal": "the diagonal t(1,...,1)"}.get(line, "the domain" if d == 1 else "the segment through the worst point")
         return save(fig, out_dir, name,
-                    f"{title} along {'the domain' if d == 1 else 'the segment through the point of largest error'}; "
-                    "dots: training samples; red band: the location of the largest error on the line "
-                    "(a sampled max, a lower estimate of the sup).",
+                    f"{title} along {along}; hollow dots: training samples; red band: the location of the "
+                    "largest error on the line (on a grid plus the samples and the marked point: exact in 1-D "
+                    "when the exact argmax is marked, else a sampled max, a lower estimate of the sup)."
+                    + (f" {note}." if note else ""),
                     {"x_max": float(t[k]), "err_max": float(err[k]), "n_near": int(near.sum()),
-                     "centre": None if centre is None else centre.tolist()})
+                     "centre": None if centre is None else centre.tolist(), "line": line})

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._diagnostics import sup_metric
 from ._figures import (
     FigureFile,
     figure_error_vs_m,
@@ -29,12 +30,13 @@ class FigureSet:
     notes: tuple[str, ...]
 
 
-def worst_case_row(analysis, metric: str | None = None) -> pd.Series:
-    """The table row behind eq. (5) at the largest m: the chosen configuration, its worst
-    teacher, the seed with the largest error, at the checkpoint the selection used."""
-    metric = metric or ("linf" if "linf" in analysis.metrics else analysis.metrics[-1])
+def worst_case_row(analysis, metric: str | None = None, m: int | None = None) -> pd.Series:
+    """The table row behind eq. (5) at m (default: the largest): the chosen configuration,
+    its worst teacher, the seed with the largest error, at the checkpoint the selection used.
+    ``metric`` default: the sup metric (linf_exact, linf_lower, else the sampled linf)."""
+    metric = metric or sup_metric(analysis.metrics) or analysis.metrics[-1]
     cubes = analysis.cubes[metric]
-    m = max(cubes)
+    m = max(cubes) if m is None else m
     cube = cubes[m]
     e = analysis.entry(metric, "worst", m)
     k = next(i for i, (c, ep) in enumerate(zip(cube.configs, cube.epochs)) if c == e.config and ep == e.epoch)
@@ -80,10 +82,25 @@ def make_figures(analysis, out_dir: str | Path) -> FigureSet:
         if sine
         else f"Teacher {int(row['teacher'])} vs {row['config_id']} (seed {int(row['seed'])}, m = {int(row['n_samples'])})"
     )
+    m = int(row["n_samples"])
+    where = next((w for w in analysis.diagnostics.locations if w.n_samples == m), None)
+    centre, note = None, None
+    if where is not None:
+        centre = np.array(where.argmax)
+        note = (f"sup {where.sup:.3g} at x* ({where.source}), {where.distance:.2g} sample spacings from the nearest "
+                f"sample, {'in' if where.in_largest_gaps else 'not in'} the largest gaps")
     files.append(
         figure_worst_case_line(
             target, student, x_train, y_train, analysis.context.domain, out_dir,
             name="fig1_sine" if sine else "fig3_worst_case", title=title, seed=analysis.config.seed,
+            centre=centre, note=note,
         )
     )
+    if x_train.reshape(len(x_train), -1).shape[1] > 1:  # the paper's Figure 3 in d = 3: the diagonal
+        files.append(
+            figure_worst_case_line(
+                target, student, x_train, y_train, analysis.context.domain, out_dir,
+                name="fig3_diagonal", title=title, seed=analysis.config.seed, line="diagonal",
+            )
+        )
     return FigureSet(tuple(files), tuple(notes))

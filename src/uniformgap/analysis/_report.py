@@ -134,7 +134,7 @@ def _minimax_table(analysis: Analysis) -> str:
 
 def _rates_table(analysis: Analysis) -> str:
     head = ("<tr><th class=l>metric</th><th class=l>kind</th><th>slope</th><th>CI</th><th class=l>CI method</th>"
-            "<th>points</th><th>theory rate &minus;1/d&minus;1/p</th></tr>")
+            "<th>points</th><th>lower bound's rate &minus;1/d&minus;1/p</th></tr>")
     rows = [
         f"<tr><td class=l>{r.metric}</td><td class=l>{r.kind}</td><td><b>{_fmt(r.slope)}</b></td>"
         f"<td>[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]</td><td class=l>{r.ci_method}</td><td>{r.n_points}</td>"
@@ -180,6 +180,60 @@ def _underestimate_table(analysis: Analysis) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _headline(analysis: Analysis) -> str:
+    """The finding in words (``_diagnostics.headline``), first thing in the report."""
+    lines = analysis.diagnostics.headline
+    if not lines:
+        return ""
+    return "<div class=warn><b>Finding.</b><ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in lines) + "</ul></div>"
+
+
+def _diagnostics_section(analysis: Analysis) -> list[str]:
+    """Fit regime per (configuration, m) and where the worst error sits."""
+    from ._diagnostics import GAP_QUANTILE, RHO_SAMPLING
+
+    diag = analysis.diagnostics
+    parts = ["<h2>Why the uniform error stalls: fit and location</h2>"]
+    if diag.fits:
+        parts.append(
+            "<p>Median over the final checkpoints of the train RMSE (the students' error on their own samples) "
+            "next to the median test L<sup>2</sup> error. Ratio &lt; "
+            f"{RHO_SAMPLING:g}: <b>sampling-limited</b> (the students fit their samples much better than they "
+            "generalise: the error sits where there are no samples, the paper's mechanism); otherwise "
+            "<b>optimisation-limited</b> (they do not even fit their samples: a training floor, not the "
+            "sampling barrier).</p>"
+        )
+        rows = "".join(
+            f"<tr><td class=l>{html.escape(f.config)}</td><td>{f.n_samples}</td><td>{f.n_runs}</td>"
+            f"<td>{_fmt(f.train_rmse, 4)}</td><td>{_fmt(f.test_l2, 4)}</td><td>{_fmt(f.ratio)}</td>"
+            f"<td class=l>{f.regime}</td></tr>"
+            for f in diag.fits
+        )
+        parts.append("<table><tr><th class=l>configuration</th><th>m</th><th>runs</th><th>train RMSE</th>"
+                     f"<th>test L2 ({html.escape(diag.fits[0].l2_metric)})</th><th>ratio</th>"
+                     f"<th class=l>regime</th></tr>{rows}</table>")
+    if diag.locations:
+        parts.append(
+            "<p>For the worst student of eq. (5) (sup metric) at each m: the argmax x* of |student &minus; "
+            "teacher| (exact in 1-D; the certified bracket's witness in d &ge; 2), its distance to the nearest "
+            "training sample in units of the typical spacing h = (hi &minus; lo) m<sup>&minus;1/d</sup>, and "
+            f"whether it lies in the largest gaps (farther from the samples than {GAP_QUANTILE:.0%} of the "
+            "domain).</p>"
+        )
+        rows = "".join(
+            f"<tr><td>{w.n_samples}</td><td class=l>{html.escape(w.config)}, teacher {w.teacher}, seed {w.seed}, "
+            f"epoch {w.epoch}</td><td>{', '.join(f'{v:.4g}' for v in w.argmax)} ({w.source})</td>"
+            f"<td>{_fmt(w.sup, 4)}</td><td>{_fmt(w.distance)}</td><td>{_fmt(w.gap_quantile)}</td>"
+            f"<td class=l>{'yes' if w.in_largest_gaps else 'no'}</td></tr>"
+            for w in diag.locations
+        )
+        parts.append("<table><tr><th>m</th><th class=l>student</th><th>x*</th><th>sup</th><th>distance / h</th>"
+                     f"<th>{GAP_QUANTILE:.0%} quantile / h</th><th class=l>in largest gaps</th></tr>{rows}</table>")
+    if diag.notes:
+        parts.append("<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in diag.notes) + "</ul>")
+    return parts if len(parts) > 1 else []
+
+
 def _sup_section(analysis: Analysis) -> list[str]:
     """The "Worst case" section; a one-line note when the run has no sup metric."""
     parts = ["<h2>Worst case: Monte Carlo vs exact/certified sup</h2>"]
@@ -200,6 +254,7 @@ def render_html(analysis: Analysis, figures) -> str:
         f"<h1>uniformgap report: {html.escape(str(name))}</h1>",
         f"<p class=small>Run directory <code>{html.escape(str(run.run_dir))}</code>; report written "
         f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.</p>",
+        _headline(analysis),
     ]
     if run.partial:
         parts.append("<div class=warn><b>PARTIAL RUN</b>: the run is incomplete or still going; the numbers "
@@ -218,6 +273,7 @@ def render_html(analysis: Analysis, figures) -> str:
         "<p class=small>The derived lower bound (THEORY.md §4) bounds the error of any algorithm on the "
         "<i>worst member of the class</i> the teachers come from; a few random teachers are rarely worst "
         "case, so the measured worst-teacher error may lie below it without contradiction.</p>",
+        *_diagnostics_section(analysis),
         "<h2>Rates (log-log least squares of error vs m)</h2>",
         _rates_table(analysis),
         *_sup_section(analysis),

@@ -31,6 +31,8 @@ KEY_COLUMNS = ("config_id", "teacher", "seed", "n_samples", "epoch")
 # Metric columns: the three L^p errors and the later sup-norm refinements (issue 5).
 _METRIC_RE = re.compile(r"^(l1|l2|linf)(_[a-z0-9]+)?$")
 DEFAULT_METRICS = ("l1", "l2", "linf")
+# Exact 1-D L^1 / L^2 errors (segment integrals, metrics._exact1d), analysed by default when present.
+EXACT_LP_METRICS = ("l1_exact", "l2_exact")
 # Sup-norm columns analysed by default when present, beside the Monte-Carlo linf.
 SUP_METRICS = ("linf_exact", "linf_lower", "linf_upper")
 
@@ -183,10 +185,10 @@ def grid_holes(table: pd.DataFrame) -> list[str]:
 def resolve_metrics(
     requested: Sequence[str] | str | None, available: Sequence[str], *, name: str = "metrics"
 ) -> tuple[str, ...]:
-    """Validate the metric names to analyse; None → l1, l2, linf and the sup metrics
-    linf_exact, linf_lower, linf_upper (those present, in that order)."""
+    """Validate the metric names to analyse; None → l1, l2, linf, the exact l1_exact, l2_exact
+    and the sup metrics linf_exact, linf_lower, linf_upper (those present, in that order)."""
     if requested is None:
-        chosen = tuple(m for m in DEFAULT_METRICS + SUP_METRICS if m in available)
+        chosen = tuple(m for m in DEFAULT_METRICS + EXACT_LP_METRICS + SUP_METRICS if m in available)
         return chosen or tuple(available)
     if isinstance(requested, str):
         requested = [r.strip() for r in requested.split(",") if r.strip()]

@@ -6,3 +6,5 @@ from ._fool import fool as fool
 from ._audit import AuditResult as AuditResult
 from ._audit import audit as audit
 from ._audit import load_model as load_model
+from ._from_run import RunPair as RunPair
+from ._from_run import student_from_run as student_from_run

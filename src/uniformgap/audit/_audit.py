@@ -21,16 +21,17 @@ from torch import nn
 
 from .._errors import InputError
 from ..metrics import regression_attack, sup_error_bracket, sup_error_exact_1d
-from ..metrics._supcore import check_domain, check_pair, check_positive, layers64
-from ..networks import ReLUNetwork, load_network
+from ..metrics._supcore import check_domain, check_pair, check_positive, layers64, require_dense
+from ..networks import ReLUNetwork, SparseReLUNetwork, load_network
 
 _TORCH_SUFFIXES = (".pt", ".pth")
 
 
-def load_model(path: str | os.PathLike) -> ReLUNetwork:
+def load_model(path: str | os.PathLike) -> ReLUNetwork | SparseReLUNetwork:
     """A scalar-output ReLU network from a network JSON file or a ``torch.save``d nn.Sequential.
 
-    ``.json``: the project's network format (:func:`uniformgap.networks.load_network`).
+    ``.json``: the project's network format (:func:`uniformgap.networks.load_network`; sparse
+    layers give a :class:`SparseReLUNetwork`, exact in 1-D, refused by the d >= 2 bracket).
     ``.pt``/``.pth``: an ``nn.Sequential`` alternating ``nn.Linear`` and ``nn.ReLU``, first and
     last ``nn.Linear`` (loaded with ``torch.load(weights_only=False)``: only open files you trust).
     Converted to float64.
@@ -132,6 +133,9 @@ def audit(
     t0 = time.perf_counter()
     F, G = layers64(f, names[0]), layers64(g, names[1])
     d = check_pair(F, G, names)
+    if d > 1:  # d = 1 is exact for sparse networks too
+        for layers, name in zip((F, G), names):
+            require_dense(layers, name, "the certified bracket for d >= 2 (CROWN bound propagation)")
     try:
         lo, hi = (float(v) for v in domain)
     except (TypeError, ValueError):

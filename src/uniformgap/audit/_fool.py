@@ -89,7 +89,7 @@ def farthest_center(points: Tensor, d: int, domain: tuple[float, float], *, n_ca
                     generator: torch.Generator) -> tuple[Tensor, float]:
     """A point y of the domain and r = min_i ‖y − x_i‖₁, r as large as the search finds.
 
-    Candidates: a regular grid with ~n_candidates/2 points plus as many uniform random
+    Candidates: a regular grid with at most n_candidates/2 points (none when 2^d is more) plus as many uniform random
     points; the best one is kept. In 1-D the search is exact (midpoints of the gaps between
     sorted queries, and the two ends). Any y with r > 0 yields a valid fooling hat; a larger r
     only gives a larger λ.
@@ -102,9 +102,12 @@ def farthest_center(points: Tensor, d: int, domain: tuple[float, float], *, n_ca
         xs = torch.sort(points.reshape(-1)).values
         cands = torch.cat([torch.tensor([lo, hi], dtype=_DTYPE), (xs[1:] + xs[:-1]) / 2])
     else:
-        per_axis = max(2, int(round((n_candidates / 2) ** (1 / d))))
-        axis = torch.linspace(lo, hi, per_axis, dtype=_DTYPE)
-        grid = torch.cartesian_prod(*([axis] * d)).reshape(-1, d)
+        per_axis = math.floor((n_candidates / 2) ** (1 / d) + 1e-9)  # per_axis^d <= n_candidates/2
+        if per_axis >= 2:
+            axis = torch.linspace(lo, hi, per_axis, dtype=_DTYPE)
+            grid = torch.cartesian_prod(*([axis] * d)).reshape(-1, d)
+        else:  # high d: even the 2^d cube vertices are too many; random candidates only
+            grid = torch.empty(0, d, dtype=_DTYPE)
         rand = lo + (hi - lo) * torch.rand(n_candidates // 2, d, generator=generator, dtype=_DTYPE)
         cands = torch.cat([grid, rand])
     cands = cands.reshape(-1, d)  # (n_cand, d)

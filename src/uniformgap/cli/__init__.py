@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from .._errors import InputError
 from . import _analyze, _audit, _bounds, _construct, _fool, _plan, _report, _robust, _run
 from ._parser import OneLineParser
@@ -29,6 +30,7 @@ def build_parser() -> OneLineParser:
             "student-teacher experiments and worst-case audits."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"uniformgap {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module in _SUBCOMMANDS:
         module.register(sub)
@@ -44,8 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"uniformgap {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _error(args, str(exc))
+    except UnicodeDecodeError as exc:
+        # Text files (YAML configs, network JSON) are read as UTF-8; the reader names no path.
+        return _error(args, f"an input file is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8")
+    except OSError as exc:
+        return _error(args, _os_message(exc))
     except KeyboardInterrupt:
         print(f"uniformgap {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -54,6 +60,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
+
+
+def _error(args, message: str) -> int:
+    """The one line a user mistake becomes: on stderr, exit code 2."""
+    print(f"uniformgap {args.command}: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def _os_message(exc: OSError) -> str:
+    """"cannot use 'out/x.json': Permission denied" from an OSError (a path the user gave)."""
+    paths = [p for p in (exc.filename, exc.filename2) if p is not None]
+    what = " -> ".join(repr(os.fsdecode(p)) for p in paths) or "a file"
+    return f"cannot use {what}: {exc.strerror or exc}"
 
 
 if __name__ == "__main__":  # pragma: no cover

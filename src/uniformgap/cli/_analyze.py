@@ -9,13 +9,17 @@ import argparse
 import math
 import sys
 
-from ._parser import positive_int, print_json
+from ._parser import check_output, examples, positive_int, print_json, times_default
+
+_BOOTSTRAP = 1000  # replicates: percentile intervals stable to about a percent
 
 DESCRIPTION = (
     "Estimate the minimax error of arXiv:2205.13531, eq. (5), from a run's results table: for every "
     "metric and m, mean over seeds, max over teachers (worst teacher), min over learner configurations "
     "(best learner); also the teacher mean. Bootstrap percentile intervals over teachers and seeds, "
-    "log-log rate fits against the theory's m^(-1/d-1/p). Default selection 'validation' chooses "
+    "log-log rate fits against the lower bound's rate m^(-1/d-1/p). Fit diagnostics: per configuration and "
+    "m the median train RMSE next to the test L2 and the regime (sampling- or optimisation-limited), and "
+    "where the worst student's largest error sits relative to its samples. Default selection 'validation' chooses "
     "checkpoints and configurations on the validation metric and reports the test metric; "
     "'test' is the paper's (optimistic) estimator. Sup metrics in the table (linf_exact; the bracket "
     "linf_lower/linf_upper) are analysed too, chosen by val_linf under validation selection, and "
@@ -36,7 +40,8 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
                    help="how checkpoints/configurations are chosen (default: validation; test = the paper's, optimistic)")
     p.add_argument("--metrics", default=None, metavar="LIST",
                    help="comma list of metric columns (default: l1,l2,linf and linf_exact,linf_lower,linf_upper when present)")
-    p.add_argument("--bootstrap", type=positive_int(0), default=1000, metavar="N",
+    p.add_argument("--bootstrap", type=positive_int(0, 10**6, times_default(_BOOTSTRAP, "replicates")),
+                   default=_BOOTSTRAP, metavar="N",
                    help="bootstrap replicates for the intervals (default 1000; 0: none)")
     p.add_argument("--seed", type=positive_int(0), default=0, metavar="S", help="bootstrap seed (default 0)")
 
@@ -53,7 +58,10 @@ def run_and_config(args):
 
 
 def register(sub) -> None:
-    p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION)
+    p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION,
+                       epilog=examples("uniformgap analyze runs/quick-20250101-120000",
+                                       "uniformgap analyze RUN_DIR --selection test --bootstrap 0 --json",
+                                       "uniformgap analyze RUN_DIR --figures RUN_DIR/figures"))
     add_analysis_options(p)
     p.add_argument("--figures", default=None, metavar="DIR", help="also write the figures (PNG and PDF) to DIR")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -71,7 +79,9 @@ def _g(x) -> str:
 def run(args) -> int:
     from ..analysis import analyze, make_figures
 
-    analysis = analyze(*run_and_config(args))
+    run_data, config = run_and_config(args)
+    check_output("--figures", args.figures, directory=True)
+    analysis = analyze(run_data, config)
     figures = make_figures(analysis, args.figures) if args.figures else None
     if analysis.partial:
         print("uniformgap analyze: PARTIAL run: analysing the rows that exist (see notes)", file=sys.stderr)
@@ -87,6 +97,7 @@ def run(args) -> int:
           f"{' (OPTIMISTIC: chosen on the test metric, the paper estimator)' if analysis.optimistic else ''}; "
           f"{cfg.n_bootstrap} bootstrap replicates, {cfg.level:.0%} percentile intervals"
           f"{'; PARTIAL run' if analysis.partial else ''}")
+    _print_headline(analysis.diagnostics)  # the finding right under the run line
     print("minimax error (eq. 5): min over configurations of max (worst) / mean over teachers of the seed-mean test error")
     rows = [("metric", "m", "worst", "CI", "teacher", "configuration", "mean", "CI", "lower bound")]
     for metric in analysis.metrics:
@@ -96,19 +107,56 @@ def run(args) -> int:
             rows.append((metric, str(m), _g(w.value), f"[{_g(w.ci_low)}, {_g(w.ci_high)}]", _g(w.teacher),
                          cfg_txt, _g(a.value), f"[{_g(a.ci_low)}, {_g(a.ci_high)}]", _g(w.bound)))
     _print_rows(rows)
-    print("rates: least-squares slope of log10 error vs log10 m; theory: lower-bound rate -1/d-1/p")
-    rrows = [("metric", "kind", "slope", "CI", "method", "theory")]
+    if any(e.bound is not None for e in analysis.minimax):
+        print(LOWER_BOUND_TEXT)
+    print("rates: least-squares slope of log10 error vs log10 m; lower bound's rate: -1/d-1/p")
+    rrows = [("metric", "kind", "slope", "CI", "method", "lower bound's rate")]
     rrows += [(r.metric, r.kind, _g(r.slope), f"[{_g(r.ci_low)}, {_g(r.ci_high)}]", r.ci_method, _g(r.theory_slope))
               for r in analysis.rates]
     _print_rows(rrows)
     if analysis.underestimate:
         _print_underestimate(analysis.underestimate)
-    notes = list(analysis.notes) + (list(figures.notes) if figures else [])
+    _print_diagnostics(analysis.diagnostics)
+    notes = list(analysis.notes) + list(analysis.diagnostics.notes) + (list(figures.notes) if figures else [])
     if figures is not None:
         print(f"figures: {len(figures.files)} written to {args.figures} (PNG and PDF)")
     for note in notes:
         print(f"note: {note}")
     return 0
+
+
+LOWER_BOUND_TEXT = (
+    "lower bound: THEORY.md §4's derived bound is a worst case over the WHOLE class of targets (every network "
+    "with these sizes and coefficient bound): no algorithm with m samples beats it on all of them. Random "
+    "teachers are a few members of the class and may sit below it; it is not a prediction for them."
+)
+
+
+def _print_headline(diagnostics) -> None:
+    for line in diagnostics.headline:
+        print(f"finding: {line}")
+
+
+def _print_diagnostics(diagnostics) -> None:
+    from ..analysis._diagnostics import GAP_QUANTILE, RHO_SAMPLING
+
+    if diagnostics.fits:
+        print(f"fit: median train RMSE vs median test L2 at the final checkpoints; ratio < {RHO_SAMPLING:g}: "
+              "sampling-limited (students fit their samples much better than they generalise), else "
+              "optimisation-limited (they do not even fit their samples)")
+        rows = [("configuration", "m", "runs", "train RMSE", "test L2", "ratio", "regime")]
+        rows += [(f.config, str(f.n_samples), str(f.n_runs), _g4(f.train_rmse), _g4(f.test_l2) + f" ({f.l2_metric})",
+                  _g(f.ratio), f.regime) for f in diagnostics.fits]
+        _print_rows(rows)
+    if diagnostics.locations:
+        print(f"where the worst error sits: the worst student's argmax x* of |f - g|; distance to the nearest "
+              f"training sample in sample spacings h = (hi-lo) m^(-1/d); in the largest gaps = farther than "
+              f"{GAP_QUANTILE:.0%} of the domain")
+        rows = [("m", "student", "x*", "sup", "distance/h", f"{GAP_QUANTILE:.0%} quantile", "largest gaps")]
+        rows += [(str(w.n_samples), f"{w.config} teacher {w.teacher} seed {w.seed} @{w.epoch}",
+                  ",".join(f"{v:.4g}" for v in w.argmax) + f" ({w.source})", _g4(w.sup), _g(w.distance),
+                  _g(w.gap_quantile), "yes" if w.in_largest_gaps else "no") for w in diagnostics.locations]
+        _print_rows(rows)
 
 
 def _print_underestimate(items) -> None:

@@ -14,23 +14,18 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
     from ..theory import BoundsReport
-from ._parser import int_range, number_list, positive_int, print_json, real
+from ._parser import check_output, examples, int_range_at_least, number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap bounds --dim 15 --depth 5 --eps 1e-3"
 _SWEEP_EXAMPLE = "uniformgap bounds --dims 1:30 --depths 3:10 --eps 1e-3"
+# The bounds loop over the L - 1 layers (a few seconds at L = 1e6): larger L would take hours.
+_MAX_DEPTH = 10**6
+# Sweep cells, each a full bounds report: 1e5 cells of moderate depth take about a minute.
+_MAX_CELLS = 10**5
 
 
-def _int_range(minimum: int):
-    """cli._parser.int_range with every entry >= minimum."""
-
-    def parse(text: str) -> list[int]:
-        values = int_range(text)
-        if not values or min(values) < minimum:
-            raise argparse.ArgumentTypeError(f"must be integers >= {minimum}, got {text!r}")
-        return values
-
-    parse.__name__ = f"range of integers >= {minimum}"
-    return parse
+def _depth_need(L: int) -> str:
+    return f"the bounds loop over the L - 1 layers; L = {L:.3g} would take {L / _MAX_DEPTH:.3g} times as long as L = 1e6"
 
 
 def _widths(text: str) -> list[int]:
@@ -50,13 +45,15 @@ def register(sub) -> None:
             "Lower and upper bounds on the number of point samples needed to learn the ReLU "
             "networks H^q_{a,c} to accuracy eps in L^p (--eps), or on the optimal error with m "
             "samples (--samples); arXiv:2205.13531 Theorems 1.1/1.4 ('paper') and THEORY.md "
-            f"§4-§8 ('derived'). Example: {_EXAMPLE}. Sweep: {_SWEEP_EXAMPLE} --plot map.png"
+            f"§4-§8 ('derived')."
         ),
+        epilog=examples(_EXAMPLE, "uniformgap bounds --dim 1 --depth 3 --samples 1e6 --json",
+                        f"{_SWEEP_EXAMPLE} --plot map.png"),
     )
     p.add_argument("--dim", type=positive_int(1), help="input dimension d (>= 1)")
-    p.add_argument("--dims", type=_int_range(1), help="sweep over d: LO:HI or a comma list")
-    p.add_argument("--depth", type=positive_int(3), help="number of affine layers L (>= 3)")
-    p.add_argument("--depths", type=_int_range(3), help="sweep over L: LO:HI or a comma list")
+    p.add_argument("--dims", type=int_range_at_least(1), help="sweep over d: LO:HI or a comma list")
+    p.add_argument("--depth", type=positive_int(3, _MAX_DEPTH, _depth_need), help="number of affine layers L (>= 3)")
+    p.add_argument("--depths", type=int_range_at_least(3, _MAX_DEPTH, _depth_need), help="sweep over L: LO:HI or a comma list")
     p.add_argument("--width", type=_widths, help="hidden width: one int or L-1 ints (default 3d)")
     p.add_argument("--coef-bound", type=real(0, strict=True), default=1.0, help="coefficient bound c (> 0, default 1)")
     p.add_argument("--reg", type=real(1, allow_inf=True), default=math.inf, help="coefficient norm q (>= 1 or inf, default inf)")
@@ -84,12 +81,17 @@ def _check_args(args) -> bool:
     if sweep:
         if args.samples is not None:
             raise InputError(f"`--samples` cannot be used in a sweep (--dims/--depths map the sample bound for --eps), e.g. {_SWEEP_EXAMPLE}")
+        cells = len(args.dims or [args.dim]) * len(args.depths or [args.depth])
+        if cells > _MAX_CELLS:
+            raise InputError(
+                f"`--dims` x `--depths` must span at most {_MAX_CELLS} (d, L) cells, got {cells} "
+                f"(e.g. {_SWEEP_EXAMPLE})"
+            )
         if args.width is not None and len(args.width) != 1:
             raise InputError(f"`--width` must be one integer in a sweep (--dims/--depths), got '{','.join(map(str, args.width))}'")
         from ..theory._sweep import PLOT_SUFFIXES
 
-        if args.plot is not None and not args.plot.lower().endswith(PLOT_SUFFIXES):
-            raise InputError(f"`--plot` must end in .png, .pdf or .svg, got {args.plot!r}")
+        check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     else:
         for flag in ("table", "plot"):
             if getattr(args, flag):

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from .._errors import InputError
 from ._parser import domain as domain_arg
-from ._parser import number_list, positive_int, print_json, real
+from ._parser import check_output, examples, number_list, positive_int, print_json, real, times_default
 
 _CLI_NAMES = {
     "M": "--scale", "y": "--center", "width": "--width", "domain": "--domain", "q": "--reg", "style": "--style"
 }
-_PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 
 if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage errors stay instant
     import torch
@@ -30,6 +29,9 @@ if TYPE_CHECKING:  # the API is imported where it runs: `--help` and usage error
     from ..networks import ReLUNetwork
     from ..theory import NetworkClass
 _CHUNK = 1 << 16  # test points per forward pass: bounded memory for any d
+_TEST_POINTS = 1 << 20  # the default number of points for the sup error
+_HAT_EXAMPLE = "uniformgap construct hat --dim 1 --depth 3 --coef-bound 1 --scale 20 --center 0.5"
+_INTERPOLATE_EXAMPLE = "uniformgap construct interpolate --dim 1 --depth 4 --samples 1000"
 
 
 def register(sub) -> None:
@@ -38,6 +40,7 @@ def register(sub) -> None:
         help="build the hat networks and the grid interpolation learner behind the bounds",
         description="The constructions behind the bounds (THEORY.md §3, §5): verified hat networks "
         "(Lemmas A.2/A.3) and grid interpolation (Lemma B.3).",
+        epilog=examples(_HAT_EXAMPLE, _INTERPOLATE_EXAMPLE),
     )
     sub2 = p.add_subparsers(dest="construction", metavar="CONSTRUCTION", parser_class=type(p))
     p.set_defaults(func=lambda args: p.print_help() or 2)
@@ -47,6 +50,7 @@ def register(sub) -> None:
         help="the hat network lambda*(1 - M|x-y|_1)_+ of the class H^q_{a,c}",
         description="Build and verify the ReLU network of H^q_{a,c} that equals lambda*(1 - M|x-y|_1)_+ "
         "(THEORY.md §3, arXiv:2205.13531 Lemmas A.2/A.3).",
+        epilog=examples(_HAT_EXAMPLE, f"{_HAT_EXAMPLE} --export hat.json --plot hat.png"),
     )
     _class_args(h, coef_required=True)
     h.add_argument("--reg", type=real(1, allow_inf=True), default=math.inf, metavar="q",
@@ -70,13 +74,15 @@ def register(sub) -> None:
         description="Learn a random member of H^inf_{a,c} (coefficients U(-c, c)) with the grid "
         "interpolation learner and compare its sup error (a lower estimate from test points) with the "
         "proven bound K/(2n) (THEORY.md §5, arXiv:2205.13531 Lemma B.3).",
+        epilog=examples(_INTERPOLATE_EXAMPLE, "uniformgap construct interpolate --dim 2 --depth 3 --samples 1e4 --json"),
     )
     _class_args(i, coef_required=False)
     i.add_argument("--samples", type=positive_int(1), required=True, metavar="m", help="sample budget m")
-    i.add_argument("--seed", type=int, default=0, help="seed of the random target network (default 0)")
+    i.add_argument("--seed", type=positive_int(0), default=0, help="seed of the random target network (default 0)")
     i.add_argument("--domain", type=domain_arg, default=(0.0, 1.0), metavar="LO,HI",
                    help="the cube [LO,HI]^d (default 0,1)")
-    i.add_argument("--test-points", type=positive_int(1), default=1 << 20, metavar="N",
+    i.add_argument("--test-points", type=positive_int(1, 1 << 30, times_default(_TEST_POINTS, "points")),
+                   default=_TEST_POINTS, metavar="N",
                    help="points for the sup error: a dense grid of about N/2 plus random points (default 2^20)")
     i.add_argument("--json", action="store_true", help="print one JSON object")
     i.set_defaults(func=run_interpolate)
@@ -103,24 +109,20 @@ def _network_class(args: argparse.Namespace, q: float) -> NetworkClass:
 
 
 
-def _check_suffix(path: str | None, flag: str, suffixes: tuple[str, ...]) -> None:
-    if path is not None and Path(path).suffix.lower() not in suffixes:
-        allowed = suffixes[0] if len(suffixes) == 1 else f"{', '.join(suffixes[:-1])} or {suffixes[-1]}"
-        raise InputError(f"`{flag}` must end in {allowed}, got {path!r}")
-
-
 def _q_json(q: float) -> float | str:
     return "inf" if math.isinf(q) else q
 
 
 # -- construct hat --------------------------------------------------------------------------
 def run_hat(args: argparse.Namespace) -> int:
-    _check_suffix(args.export, "--export", (".json",))
+    from ..theory._sweep import PLOT_SUFFIXES
+
+    check_output("--export", args.export, suffixes=(".json",))
+    check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     from ..analysis import plot_hat
     from ..networks import save_network
     from ..theory import hat_network, validate_hat_args
 
-    _check_suffix(args.plot, "--plot", _PLOT_SUFFIXES)
     cls = _network_class(args, args.reg)
     domain = args.domain
     M, y, domain = validate_hat_args(cls, args.scale, args.center, style=args.style, domain=domain, names=_CLI_NAMES)

@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 from ._parser import domain as domain_arg
-from ._parser import positive_int, print_json, real
+from .._errors import InputError
+from ._parser import examples, human_bytes, positive_int, print_json, real
 
 _LEARNERS = ("gd", "grid", "poly")
+# float64 numbers held at once: the hat network's weights, 2^16 candidate centres, the m queries.
+_MAX_BYTES = 4 * 10**9
+_CANDIDATES = 2**16
+
+
+def _check_size(args) -> None:
+    """The hat network of H^inf_{(d,3d,...,3d,1),c} has W = (d+1)3d + (L-3)(3d+1)3d + 3d+1 weights."""
+    d, L, m = args.dim, args.depth, args.samples
+    n_params = (d + 1) * 3 * d + (L - 3) * (3 * d + 1) * 3 * d + 3 * d + 1
+    need = 8 * (n_params + (_CANDIDATES + m) * d)
+    if need > _MAX_BYTES:
+        raise InputError(
+            f"`--dim` {d} with --depth {L} and --samples {m} would need {human_bytes(need)} for the hat network "
+            f"({n_params:.3g} weights), candidate centres and queries (at most {human_bytes(_MAX_BYTES)}; "
+            "e.g. uniformgap fool --dim 10 --samples 1000)"
+        )
 
 
 def register(sub) -> None:
@@ -18,6 +35,8 @@ def register(sub) -> None:
             "checks the outputs are identical and reports the certified lower bound on the learner's "
             "worst-case sup error, next to the theory's lower bound for m samples."
         ),
+        epilog=examples("uniformgap fool --learner grid --samples 1000",
+                        "uniformgap fool --learner gd --samples 100 --epochs 200 --dim 2 --json"),
     )
     p.add_argument("--learner", choices=_LEARNERS, default="gd", help="the learner to fool (default: gd)")
     p.add_argument("--samples", "-m", type=positive_int(1), required=True, metavar="m",
@@ -47,6 +66,7 @@ def _learner(name: str, epochs: int):
 
 
 def _run(args) -> int:
+    _check_size(args)
     from ..audit import fool
 
     result = fool(

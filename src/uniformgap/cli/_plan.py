@@ -6,7 +6,8 @@ Thin over :func:`uniformgap.experiments.plan_experiment`; registration imports n
 
 from __future__ import annotations
 
-from ._parser import add_config_arguments, preset_names, print_json
+from .._presets import preset_names
+from ._parser import add_config_arguments, examples, print_json
 
 _EXAMPLE = "uniformgap plan paper-1d --no-time --json"
 
@@ -21,8 +22,9 @@ def register(sub) -> None:
             "per-epoch decay gamma), the counts (trials, students trained, gradient steps, evaluations) and "
             "an estimated cost in CPU-seconds per trial and in total, extrapolated from a few timed training "
             "steps and forward passes on this machine (seconds; --no-time skips it). Nothing is written. "
-            f"Presets: {', '.join(preset_names())}. Example: {_EXAMPLE}"
+            f"Presets: {', '.join(preset_names())}."
         ),
+        epilog=examples(_EXAMPLE, "uniformgap plan quick --set student.width=64"),
     )
     add_config_arguments(p)
     p.add_argument("--no-time", dest="timed", action="store_false",

@@ -6,8 +6,10 @@ Thin over :func:`uniformgap.analysis.write_report`; prints the report's path.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from ._analyze import add_analysis_options, run_and_config
+from ._parser import check_output, examples
 
 DESCRIPTION = (
     "Write one self-contained HTML file (figures embedded, tables, the resolved config, package "
@@ -17,17 +19,26 @@ DESCRIPTION = (
 
 
 def register(sub) -> None:
-    p = sub.add_parser("report", help="self-contained HTML report of a run", description=DESCRIPTION)
+    p = sub.add_parser("report", help="self-contained HTML report of a run", description=DESCRIPTION,
+                       epilog=examples("uniformgap report runs/quick-20250101-120000",
+                                       "uniformgap report RUN_DIR --out report.html --selection test"))
     add_analysis_options(p)
     p.add_argument("--out", default=None, metavar="FILE.html", help="output file (default RUN_DIR/report.html)")
     p.add_argument("--figures", default=None, metavar="DIR", help="where the PNG/PDF figures go (default RUN_DIR/figures)")
     p.set_defaults(func=run)
 
 
+# The files of RUN_DIR that `report` reads: never written over.
+_INPUTS = ("results.parquet", "results.csv", "config.yaml", "run.json")
+
+
 def run(args) -> int:
     from ..analysis import write_report
 
     run_data, config = run_and_config(args)
+    out = Path(args.out) if args.out is not None else run_data.run_dir / "report.html"
+    check_output("--out", out, suffixes=(".html", ".htm"), inputs=tuple(run_data.run_dir / n for n in _INPUTS))
+    check_output("--figures", args.figures if args.figures else run_data.run_dir / "figures", directory=True)
     if run_data.partial:
         print("uniformgap report: PARTIAL run: reporting the rows that exist", file=sys.stderr)
     print(write_report(run_data, args.out, config=config, figures_dir=args.figures))

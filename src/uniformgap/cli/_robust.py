@@ -7,10 +7,10 @@ heavy: each module imports its API inside the function that runs the command.
 
 from __future__ import annotations
 
-from ._parser import OneLineParser
+from ._parser import OneLineParser, examples
 
 # The order here is the order in `uniformgap robust --help`.
-_NESTED: tuple[str, ...] = ("separation", "classify")
+_NESTED: tuple[str, ...] = ("separation", "classify", "construct", "sizes")
 
 
 def register(sub) -> None:
@@ -24,6 +24,7 @@ def register(sub) -> None:
             "separation statistics, the robust classifier, the O(Nd) and exp(d) constructions, "
             "adversarial training with honest evaluation. See docs/robust.md."
         ),
+        epilog=examples("uniformgap robust --help"),
     )
     nested = p.add_subparsers(dest="robust_command", metavar="COMMAND", parser_class=OneLineParser)
     for name in _NESTED:

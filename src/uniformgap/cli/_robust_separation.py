@@ -49,7 +49,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..theory._sweep import PLOT_SUFFIXES
 
-    check_output(args.plot, "--plot", PLOT_SUFFIXES)
+    check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     from ..robust import load_dataset, separation
     from ..robust._separation import check_drop, parse_norm
 
@@ -116,4 +116,6 @@ def _lines(report, data, closest: int, plot: str | None) -> list[str]:
         lines.append(f"  {names[a][:w]:<{w}}" + "".join(f"{'-' if math.isnan(v) else f'{v:.4f}':>9}" for v in row))
     if plot:
         lines += ["", f"  figure: {plot}"]
+    else:
+        lines += ["", "  figure (histograms, the closest pairs side by side): add --plot FILE.png"]
     return lines

@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 
 from .._errors import InputError
-from ._parser import add_config_arguments, preset_names, print_json
+from .._presets import preset_names
+from ._parser import add_config_arguments, examples, print_json
 
 
 def register(sub) -> None:
@@ -20,9 +21,15 @@ def register(sub) -> None:
             "RUN_DIR/results.parquet (+ .csv), config.yaml, run.json, teachers/, students/, "
             f"tensorboard/. Presets: {', '.join(preset_names())}."
         ),
+        epilog=examples("uniformgap run quick --local --out runs/quick",
+                        "uniformgap run paper-1d --set student.width=64 --set seeds=[0,1]",
+                        "uniformgap run my-experiment.yaml --json",
+                        "uniformgap run --resume runs/quick"),
     )
     add_config_arguments(p)
     p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>-<timestamp>)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace what a run wrote in a non-empty --out (refused otherwise)")
     p.add_argument("--local", action="store_true", help="run the trials in-process instead of on Ray")
     p.add_argument("--address", metavar="ADDR", help="join this Ray cluster (default: $RAY_ADDRESS or a local instance)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run (finished trials are kept)")
@@ -38,17 +45,26 @@ def _main(args) -> int:
     if args.local and args.address:
         raise InputError("`--address` joins a Ray cluster and cannot be combined with --local")
     if args.resume is not None:
-        if args.config is not None or args.overrides or args.out is not None:
+        if args.config is not None or args.overrides or args.out is not None or args.overwrite:
             raise InputError(
-                "`--resume` continues a run with its saved config.yaml; drop PRESET|CONFIG, --set and --out "
+                "`--resume` continues a run with its saved config.yaml; drop PRESET|CONFIG, --set, --out and --overwrite "
                 f"(e.g. uniformgap run --resume {args.resume})"
             )
-        result = resume_run(args.resume, executor=executor, address=args.address, wandb=args.wandb)
-    else:
-        result = run_experiment(
-            args.config or "quick", overrides=args.overrides, out=args.out, executor=executor,
-            address=args.address, wandb=args.wandb,
-        )
+    try:
+        if args.resume is not None:
+            result = resume_run(args.resume, executor=executor, address=args.address, wandb=args.wandb)
+        else:
+            result = run_experiment(
+                args.config or "quick", overrides=args.overrides, out=args.out, executor=executor,
+                address=args.address, wandb=args.wandb, overwrite=args.overwrite,
+            )
+    except KeyboardInterrupt as exc:
+        run_dir = getattr(exc, "run_dir", None)
+        if run_dir is None:
+            raise
+        local = " --local" if args.local else ""
+        print(f"uniformgap run: interrupted; continue with: uniformgap run --resume {run_dir}{local}", file=sys.stderr)
+        return 130
     results = str(result.run_dir / "results.parquet")
     if args.json:
         print_json({

@@ -24,22 +24,42 @@ import copy
 import itertools
 import math
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Union
 
 import pydantic
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from .._errors import InputError
+from .._presets import preset_names, preset_text
 
-PRESETS = ("quick", "paper-1d", "paper-3d", "sine-1d")
+PRESETS = preset_names()
 
 # Strict ints: YAML already yields ints, and lax mode would turn `true` into 1.
 PosInt = Annotated[int, Field(ge=1, strict=True)]
 NonNegInt = Annotated[int, Field(ge=0, strict=True)]
-PosFloat = Annotated[float, Field(gt=0.0)]
+
+
+def _at_most(limit: int, need: Callable[[int], str]):
+    """A size cap whose error says what a larger value would need (``need(value)``)."""
+
+    def check(v: int) -> int:
+        if v > limit:
+            raise ValueError(f"must be an integer from 1 to {limit:.3g}; {v:.3g} {need(v)}")
+        return v
+
+    return AfterValidator(check)
+
+
+# Sizes beyond any machine: a hidden layer of width N holds N^2 float64 weights; 2^16 is 34 GB.
+Width = Annotated[PosInt, _at_most(2**16, lambda v: f"would need {8.0 * v * v:.3g} bytes per hidden layer")]
+# Input dimension: 2^16 inputs per test point already make a 2^24-point evaluation 8.8 TB of inputs.
+Dim = Annotated[PosInt, _at_most(2**16, lambda v: f"inputs would need {8.0 * v * 2**24:.3g} bytes for the paper's 2^24 test points")]
+# Fresh test points per evaluation: 2^32 is 256 times the paper's 2^24 (the time grows with it).
+Points = Annotated[PosInt, _at_most(2**32, lambda v: f"points would take {v / 2**24:.3g} times as long as the paper's 2^24")]
+PosFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]  # inf: an lr or a CPU share is never infinite
 
 
 class _Model(BaseModel):
@@ -51,11 +71,16 @@ class TeacherTarget(_Model):
     """Random teacher MLPs: every weight and bias i.i.d. U(-a, a); teacher i uses seed i."""
 
     kind: Literal["teacher"] = "teacher"
-    d: PosInt = 1  # the paper runs d = 1 and d = 3; 1 is the cheap, plottable case
+    d: Dim = 1  # the paper runs d = 1 and d = 3; 1 is the cheap, plottable case
     n: PosInt = 40  # the paper's 40 teachers (seeds 0..39)
     depth: Annotated[int, Field(ge=2, strict=True)] = 5  # paper: 5 affine layers
-    width: PosInt = 32  # paper: hidden width 32
+    width: Width = 32  # paper: hidden width 32
     a: PosFloat = 0.5  # paper: coefficients U(-1/2, 1/2)
+    # k > 0: k hat networks λ·Λ_{M,y} of the teachers' own class H^∞_{a,c=a} (THEORY.md §3: the
+    # lower bound's worst case) appended as teachers n, ..., n+k-1, centres y_j = lo + (j+1/2)(hi-lo)/k
+    # in every coordinate; they show the sampling-limited regime where random teachers do not.
+    hats: NonNegInt = 0  # the paper: random teachers only
+    hat_M: Annotated[float, Field(ge=1.0)] = 100.0  # support 2/M = 2% of the domain: no sample at m = 10, a few at 1000
 
 
 class SineTarget(_Model):
@@ -68,13 +93,13 @@ class HatTarget(_Model):
     """λ·Λ_{M,y} realised by the explicit hat network of THEORY.md §3 (uniformgap.theory)."""
 
     kind: Literal["hat"] = "hat"
-    d: PosInt = 1  # the lower bound is sharpest to see in 1-D
+    d: Dim = 1  # the lower bound is sharpest to see in 1-D
     L: Annotated[int, Field(ge=3, strict=True)] = 3  # the smallest depth the construction allows
-    width: PosInt | None = None  # None: the paper's width 3d
+    width: Width | None = None  # None: the paper's width 3d
     c: PosFloat = 1.0  # coefficient bound of THEORY.md §1
     q: Annotated[float, Field(ge=1.0)] = math.inf  # ℓ^∞ coefficient norm, the paper's main case
-    M: Annotated[float, Field(ge=1.0)] = 20.0  # a narrow spike: support 2/M of the domain
-    y: list[float] | None = None  # None: the centre of the domain
+    M: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 20.0  # a narrow spike: support 2/M of the domain
+    y: list[Annotated[float, Field(allow_inf_nan=False)]] | None = None  # None: the centre of the domain
     style: Literal["derived", "paper"] = "derived"  # THEORY.md §3 form: 2x higher spike than the paper's
 
 
@@ -99,7 +124,7 @@ class StudentConfig(_Model):
     """The gradient learner ("gd"): the paper's Adam schedule, MSE loss, float64."""
 
     depth: Annotated[int, Field(ge=2, strict=True)] = 5  # paper: depth 5 students
-    width: PosInt = 32  # paper: widths {32, 512, 2048}; 32 is the cheapest
+    width: Width = 32  # paper: widths {32, 512, 2048}; 32 is the cheapest
     lr: PosFloat = 1e-4  # paper: Adam, learning rate 1e-4 ...
     lr_final: PosFloat = 1e-6  # ... decaying exponentially per epoch to 1e-6
     epochs: PosInt = 5000  # paper: 5000 epochs
@@ -129,12 +154,16 @@ class EvaluationConfig(_Model):
     """When and how errors are measured (uniform probability measure on the domain)."""
 
     checkpoints: PosInt | list[NonNegInt] = 5  # 5 evenly spaced evaluations = paper's every 1000 of 5000
-    test_points: PosInt = 2**24  # paper: 128 × 131072 fresh points per evaluation
-    val_points: PosInt = 2**14  # independent sample for honest model selection; cheap
+    test_points: Points = 2**24  # paper: 128 × 131072 fresh points per evaluation
+    val_points: Points = 2**14  # independent sample for honest model selection; cheap
     chunk_size: PosInt = 2**16  # bounds peak memory of the Monte-Carlo evaluation
     network_metrics: list[str] = []  # per-network metrics by name (metrics.NETWORK_METRICS); costly
     network_metric_budget_s: PosFloat = 10.0  # per student and checkpoint
     save_students: Literal["all", "final", "none"] = "all"  # "all" lets any row be re-plotted
+    # True: test errors l1, l2, linf on test_points fresh points. False (d = 1, network targets):
+    # no Monte-Carlo test draw; the test errors are the exact network metrics l1_exact, l2_exact,
+    # linf_exact (metrics._exact1d), the validation sample stays for honest selection.
+    monte_carlo: bool = True  # the paper's evaluation; False frees the evaluation time in 1-D
 
     @field_validator("checkpoints", mode="before")
     @classmethod
@@ -294,6 +323,7 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
             raise InputError(f"`--set` value of {key.strip()!r} is not valid YAML, got {text!r}") from None
         _set_path(raw, key.strip(), value)
     config = _validate(raw)
+    check_monte_carlo(config)
     _check_grid(config)
     expand_grid(config)
     return config
@@ -324,12 +354,44 @@ def _check_grid(config: ExperimentConfig) -> None:
         if repeated is not None:
             raise InputError(f"config: grid.{key}: must hold distinct values ({repeated!r} appears twice), got {values!r}")
         for path in paths:
+            if path in _NOT_SWEPT:
+                raise InputError(
+                    f"config: grid.{key}: every run already sweeps {path}; list the values there instead, "
+                    f"got {values!r} (e.g. --set {path}=[100,1000])"
+                )
             if path in owner:
                 raise InputError(
                     f"config: grid.{key}: key {path!r} is already swept by grid.{owner[path]}; "
                     "sweep a key in one axis only (tie it to the others or leave it free)"
                 )
             owner[path] = key
+
+
+# Lists every run iterates over itself: a grid axis over them would nest lists in the table.
+_NOT_SWEPT = ("n_samples", "seeds")
+
+
+EXACT_1D = ("l1_exact", "l2_exact", "linf_exact")
+
+
+def check_monte_carlo(config: ExperimentConfig) -> None:
+    """``evaluation.monte_carlo: false`` needs 1-D network targets and an exact 1-D metric."""
+    if config.evaluation.monte_carlo:
+        return
+    target = config.target
+    d = getattr(target, "d", 1)
+    if target.kind == "sine" or d != 1:
+        got = "target.kind 'sine'" if target.kind == "sine" else f"target.d {d}"
+        raise InputError(
+            "config: evaluation.monte_carlo: false needs 1-D network targets (teacher, hat or file with d = 1), "
+            f"got {got} (e.g. --set evaluation.monte_carlo=true)"
+        )
+    if not any(name in config.evaluation.network_metrics for name in EXACT_1D):
+        raise InputError(
+            "config: evaluation.monte_carlo: false needs an exact 1-D metric (l1_exact, l2_exact, linf_exact) in "
+            f"evaluation.network_metrics, got {config.evaluation.network_metrics} "
+            "(e.g. --set 'evaluation.network_metrics=[l1_exact,l2_exact,linf_exact]')"
+        )
 
 
 def _check_tied(config: ExperimentConfig, name: str, values: list[Any]) -> None:
@@ -377,7 +439,7 @@ def _read_source(source: str | Path | dict) -> dict:
         return copy.deepcopy(source)
     text_source = str(source)
     if text_source in PRESETS:
-        text = resources.files("uniformgap.experiments").joinpath("presets", f"{text_source}.yaml").read_text()
+        text = preset_text(text_source)
         origin = f"preset {text_source!r}"
     else:
         path = Path(text_source)
@@ -385,9 +447,16 @@ def _read_source(source: str | Path | dict) -> dict:
             raise InputError(
                 f"`config` must be a preset ({', '.join(PRESETS)}) or a YAML file, got {text_source!r}"
             )
+        if path.is_dir():
+            raise InputError(f"config file {text_source!r} is a directory, not a YAML file")
         if not path.is_file():
             raise InputError(f"config file {text_source!r} does not exist")
-        text, origin = path.read_text(), text_source
+        try:
+            text, origin = path.read_text(encoding="utf-8"), text_source
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"config file {text_source!r} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
+            ) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -433,7 +502,10 @@ def _one_line(err: dict) -> str:
         return f"unknown key {path!r} (allowed: {allowed})"
     if kind == "missing":
         return f"missing required key {path!r}"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
+    if kind == "union_tag_not_found":
+        tags = ", ".join(repr(t) for t in TARGET_MODELS)
+        return f"missing required key '{path}.kind' (one of {tags}; e.g. {path}: {{kind: teacher, d: 1}})"
+    if kind == "union_tag_invalid":
         tags = ", ".join(repr(t) for t in TARGET_MODELS)
         got = value.get("kind") if isinstance(value, dict) else value
         return f"{path}.kind: must be one of {tags}, got {got!r}"
@@ -465,6 +537,7 @@ _ALLOWED = {
     "dict_type": "must be a mapping",
     "model_type": "must be a mapping",
     "too_short": "must be a non-empty list",
+    "finite_number": "must be a finite number",
 }
 
 

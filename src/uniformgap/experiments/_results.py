@@ -28,6 +28,7 @@ LEAD = ["learner", "config_id", "trial_id", "n_samples", "teacher", "seed"]
 ALWAYS = ["student.width", "student.depth", "batch_size"]
 TAIL = ["epoch", "train_loss", "l1", "l2", "linf"]
 VALIDATION = ["val_l1", "val_l2", "val_linf"]
+MONTE_CARLO = ["l1", "l2", "linf"]  # test metrics; absent when evaluation.monte_carlo is false
 END = ["wall_time_s", "diverged"]
 INT_COLUMNS = ["n_samples", "teacher", "seed", "student.width", "student.depth", "batch_size", "epoch"]
 
@@ -53,6 +54,8 @@ def order_columns(df: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
     """The documented column order and dtypes (nullable ints: baselines have no width)."""
     extra = [c for c in df.columns if c not in LEAD + swept + ALWAYS + TAIL + VALIDATION + END]
     cols = LEAD + [s for s in swept if s not in ALWAYS] + ALWAYS + TAIL + extra + VALIDATION + END
+    if len(df) and not any(c in df.columns for c in MONTE_CARLO):  # evaluation.monte_carlo: false
+        cols = [c for c in cols if c not in MONTE_CARLO]
     df = df.reindex(columns=cols)
     for c in INT_COLUMNS:
         df[c] = df[c].astype("Int64")

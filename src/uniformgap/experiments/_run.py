@@ -18,6 +18,7 @@ import math
 import os
 import platform
 import re
+import shutil
 import socket
 import sys
 import time
@@ -37,6 +38,9 @@ from ._tracking import make_trackers
 from ._trial import TrialSpec, checkpoint_epochs, is_done
 
 EXECUTORS = ("ray", "local")
+# What a run (and `report` into it) writes in RUN_DIR: removed by ``overwrite=True``, nothing else is.
+RUN_ENTRIES = ("config.yaml", "run.json", "results.parquet", "results.csv", "teachers", "students", "trials",
+               "tensorboard", "wandb", "figures", "report.html")
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,16 @@ def run_experiment(
     address: str | None = None,
     wandb: bool = False,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> RunResult:
     """Run an experiment from a config object, a preset name or a YAML path.
 
-    ``out`` defaults to runs/<name>-<timestamp>. ``executor`` is "ray" (default; local Ray
-    instance, or the cluster at ``address`` / RAY_ADDRESS) or "local" (in-process).
+    ``out`` defaults to runs/<name>-<timestamp>; a non-empty ``out`` is refused unless
+    ``overwrite`` (which removes the entries a run writes, :data:`RUN_ENTRIES`, and nothing
+    else). ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
+    RAY_ADDRESS) or "local" (in-process). Everything (config, targets, ``out``) is validated
+    before RUN_DIR is created. An interrupt (Ctrl-C) propagates with ``run_dir`` set on the
+    exception, so the caller can say how to resume.
     """
     if not isinstance(config, ExperimentConfig):
         config = load_config(config, overrides)
@@ -125,12 +134,51 @@ def run_experiment(
         config = load_config(config.model_dump(), overrides)
     _check_executor(executor)
     specs = plan_trials(config)
+    built = _build_targets(specs)
     run_dir = Path(out) if out is not None else Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (run_dir / "config.yaml").exists():
-        raise InputError(f"`--out` directory {str(run_dir)!r} already holds a run (continue it with --resume {run_dir})")
+    _check_out(run_dir, overwrite)
+    if overwrite:
+        for name in RUN_ENTRIES:
+            entry = run_dir / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink(missing_ok=True)
     run_dir.mkdir(parents=True, exist_ok=True)
     write_text_atomic(run_dir / "config.yaml", config.to_yaml())
-    return _execute(run_dir.resolve(), config, specs, executor, address, wandb, progress)
+    return _execute(run_dir.resolve(), config, specs, executor, address, wandb, progress, built)
+
+
+def _check_out(run_dir: Path, overwrite: bool) -> None:
+    """Refuse an ``out`` that is a file, holds other files (unless ``overwrite``) or cannot be created."""
+    name = str(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise InputError(f"`--out` must be a directory, got the file {name!r} (e.g. --out runs/my-run)")
+    if run_dir.is_dir() and not overwrite:
+        if (run_dir / "config.yaml").exists():
+            raise InputError(
+                f"`--out` directory {name!r} already holds a run (continue it with --resume {run_dir}, "
+                "or replace it with --overwrite)"
+            )
+        if any(run_dir.iterdir()):
+            raise InputError(f"`--out` directory {name!r} is not empty (choose a new directory or pass --overwrite)")
+    parent = run_dir
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"`--out` directory {name!r} cannot be created: {str(parent)!r} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"`--out` directory {name!r} cannot be created or written: {str(parent)!r} is not writable")
+
+
+def _build_targets(specs: list[TrialSpec]) -> dict[str, list[Any]]:
+    """The targets of every teachers directory of the plan, built once (validates hat centres
+    and user network files) before anything is written."""
+    built: dict[str, list[Any]] = {}
+    for spec in specs:
+        if spec.teachers_dir not in built:
+            built[spec.teachers_dir] = build_targets(spec.experiment_config())
+    return built
 
 
 def resume_run(
@@ -150,7 +198,7 @@ def _check_executor(executor: str) -> None:
         raise InputError(f"`executor` must be 'ray' or 'local', got {executor!r}")
 
 
-def _write_targets(run_dir: Path, specs: list[TrialSpec]) -> None:
+def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[Any]] | None = None) -> None:
     seen: set[str] = set()
     for spec in specs:
         if spec.teachers_dir in seen:
@@ -162,14 +210,15 @@ def _write_targets(run_dir: Path, specs: list[TrialSpec]) -> None:
             (directory / f"teacher_{i}.json").is_file() for i in range(n_targets(cfg))
         ):
             continue  # resume: keep the saved teachers (user files may have moved)
-        save_targets(build_targets(cfg), directory, cfg)
+        targets = built[spec.teachers_dir] if built and spec.teachers_dir in built else build_targets(cfg)
+        save_targets(targets, directory, cfg)
 
 
-def _execute(run_dir, config, specs, executor, address, wandb, progress) -> RunResult:
+def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None) -> RunResult:
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    _write_targets(run_dir, specs)
+    _write_targets(run_dir, specs, built)
     swept = list(dict.fromkeys(k for s in specs for k in s.swept))
     info = _run_info(run_dir, config, executor)
     write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
@@ -203,8 +252,9 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress) -> RunR
                 from ._ray import run_ray
 
                 run_ray(pending, run_dir, config.execution, on_done=on_done, address=address)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         interrupted = True
+        exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
         raise
     finally:
         bar.close()
@@ -270,14 +320,26 @@ def _cuda() -> str | None:
 
 
 # -- summary -------------------------------------------------------------------------------------
-def summarize(table: pd.DataFrame, metrics: tuple[str, ...] = ("l1", "l2", "linf")) -> list[dict[str, Any]]:
+MC_SUMMARY = ("l1", "l2", "linf")
+EXACT_SUMMARY = ("l1_exact", "l2_exact", "linf_exact")  # evaluation.monte_carlo: false
+
+
+def _summary_metrics(columns) -> tuple[str, ...]:
+    return MC_SUMMARY if "l2" in columns or "l2_exact" not in columns else EXACT_SUMMARY
+
+
+def summarize(table: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Per m: for each metric the worst-teacher error of the best configuration.
+
+    ``metrics`` None: l1, l2, linf, or the exact 1-D metrics when the run has no Monte-Carlo
+    test columns (``evaluation.monte_carlo: false``).
 
     At each trial's final checkpoint: mean over seeds (diverged seeds skipped), max over
     teachers (a teacher whose seeds all diverged counts as +inf), min over config_id.
     """
     if table.empty:
         return []
+    metrics = _summary_metrics(table.columns) if metrics is None else metrics
     last = table.groupby("trial_id")["epoch"].transform("max")
     final = table[table["epoch"] == last]
     out = []
@@ -295,14 +357,19 @@ def summarize(table: pd.DataFrame, metrics: tuple[str, ...] = ("l1", "l2", "linf
     return out
 
 
-def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] = ("l1", "l2", "linf")) -> str:
+def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None = None) -> str:
     """The summary as a fixed-width text table (+ the L∞/L2 ratio)."""
-    head = f"{'m':>8}  " + "  ".join(f"{m:>10}" for m in metrics) + f"  {'linf/l2':>8}  best config (linf)"
+    if metrics is None:
+        metrics = _summary_metrics({k for row in summary for k in row})
+    l2, linf = metrics[1], metrics[2]
+    head = f"{'m':>8}  " + "  ".join(f"{m:>10}" for m in metrics) + f"  {'linf/l2':>8}  best config ({linf})"
+    what = ("linf = sampled max, a lower estimate of the sup" if linf == "linf"
+            else "exact 1-D errors from breakpoint enumeration")
     lines = ["worst-teacher error of the best configuration (mean over seeds, max over teachers, "
-             "min over configs; linf = sampled max, a lower estimate of the sup):", head]
+             f"min over configs; {what}):", head]
     for row in summary:
         vals = "  ".join(f"{row.get(m, math.nan):>10.3e}" for m in metrics)
-        ratio = row.get("linf", math.nan) / row.get("l2", math.nan) if row.get("l2") else math.nan
-        lines.append(f"{row['n_samples']:>8}  {vals}  {ratio:>8.2f}  {row.get('linf_config', '')}")
+        ratio = row.get(linf, math.nan) / row.get(l2, math.nan) if row.get(l2) else math.nan
+        lines.append(f"{row['n_samples']:>8}  {vals}  {ratio:>8.2f}  {row.get(linf + '_config', '')}")
     return "\n".join(lines)
 

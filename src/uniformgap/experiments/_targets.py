@@ -58,9 +58,23 @@ def sine(x: Tensor) -> Tensor:
 
 
 def _teachers(cfg: TeacherTarget, bounds: tuple[float, float]) -> list[Target]:
+    out = [Target(i, cfg.d, random_teacher(cfg.d, cfg.depth, cfg.width, cfg.a, seed=i)) for i in range(cfg.n)]
+    return out + teacher_hats(cfg, bounds)
+
+
+def teacher_hats(cfg: TeacherTarget, bounds: tuple[float, float]) -> list[Target]:
+    """``cfg.hats`` hat networks λ·Λ_{M,y_j} of the teachers' class H^∞_{a,c=a} (THEORY.md §3,
+    ``theory.hat_network``, architecture (d, width, ..., 1) like the teachers), indices n + j,
+    centres y_j = lo + (j + 1/2)(hi − lo)/k in every coordinate."""
+    if cfg.hats == 0:
+        return []
+    from ..theory import NetworkClass, hat_network
+
+    cls = NetworkClass.create(cfg.d, cfg.depth, cfg.width, c=cfg.a, q=float("inf"))
+    lo, hi = bounds
     return [
-        Target(i, cfg.d, random_teacher(cfg.d, cfg.depth, cfg.width, cfg.a, seed=i))
-        for i in range(cfg.n)
+        Target(cfg.n + j, cfg.d, hat_network(cls, cfg.hat_M, [lo + (j + 0.5) * (hi - lo) / cfg.hats] * cfg.d, domain=bounds))
+        for j in range(cfg.hats)
     ]
 
 
@@ -124,6 +138,8 @@ def save_targets(targets: list[Target], directory: Path, config: ExperimentConfi
             meta = {"kind": kind, "seed": t.index} if kind == "teacher" else {"kind": kind, "index": t.index}
             if kind == "teacher":
                 meta["a"] = config.target.a
+                if t.index >= config.target.n:  # an appended hat of the teachers' class
+                    meta = {"kind": "hat", "index": t.index, "M": config.target.hat_M, "c": config.target.a}
             save_network(t.network, directory / f"teacher_{t.index}.json", **meta)
 
 
@@ -142,7 +158,7 @@ def load_targets(directory: Path, config: ExperimentConfig, indices: list[int] |
 def n_targets(config: ExperimentConfig) -> int:
     cfg = config.target
     if isinstance(cfg, TeacherTarget):
-        return cfg.n
+        return cfg.n + cfg.hats
     if isinstance(cfg, FileTarget):
         return len(cfg.paths)
     return 1

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -188,6 +189,25 @@ def run_trial(spec: TrialSpec, run_dir: str | Path, *, report: Report | None = N
     return tdir
 
 
+def _load_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The trainer checkpoint at ``path``, or None when there is none. A checkpoint that cannot
+    be read (a crash mid-write on a filesystem without atomic rename, a truncated copy) is named
+    on stderr and set aside as ``<path>.corrupt-<time>``; the trial then starts from epoch 0."""
+    if not path.is_file():
+        return None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if not (isinstance(state, dict) and "trainer" in state and "wall_time_s" in state):
+            raise ValueError("not a trainer checkpoint")
+        return state
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is set aside, never trusted
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        path.replace(aside)
+        print(f"uniformgap: checkpoint {str(path)!r} is unreadable ({type(exc).__name__}); set aside as "
+              f"{aside.name!r}, this trial restarts from epoch 0", file=sys.stderr)
+        return None
+
+
 def _row_base(spec: TrialSpec, config: ExperimentConfig, t: int, s: int, batch_size: int | None) -> dict[str, Any]:
     gd = spec.learner == "gd"
     return {
@@ -213,12 +233,14 @@ def _evaluate(
     epoch: int,
     device: str = "cpu",
 ) -> dict[str, Tensor]:
-    """Test metrics on fresh points of this checkpoint and validation metrics (val_*), each (K,)."""
+    """Test metrics on fresh points of this checkpoint (unless ``evaluation.monte_carlo`` is
+    false) and validation metrics (val_*), each (K,)."""
     from ..metrics import mc_errors
 
     ev = config.evaluation
     out: dict[str, Tensor] = {}
-    for prefix, n, key in (("", ev.test_points, ("test", m, epoch)), ("val_", ev.val_points, ("val", m))):
+    draws = [("", ev.test_points, ("test", m, epoch))] if ev.monte_carlo else []
+    for prefix, n, key in draws + [("val_", ev.val_points, ("val", m))]:
         g = torch.Generator(device=device).manual_seed(stable_seed(config.seed, *key))  # must live on device
         errs = mc_errors(
             predict, target, d=d, domain=config.bounds, n_points=n,
@@ -287,8 +309,8 @@ def _run_gd(spec: TrialSpec, config: ExperimentConfig, targets: list[Target], ru
     rows: list[dict[str, Any]] = []
     wall0 = 0.0
     state_path = tdir / "state.pt"
-    if state_path.is_file():
-        state = torch.load(state_path, map_location="cpu", weights_only=False)
+    state = _load_checkpoint(state_path)
+    if state is not None:
         trainer.load_state_dict(state["trainer"])
         wall0 = float(state["wall_time_s"])
         old = read_trial_rows(tdir)
@@ -309,7 +331,7 @@ def _run_gd(spec: TrialSpec, config: ExperimentConfig, targets: list[Target], ru
         for k, (t, s) in enumerate(members):
             row = _row_base(spec, config, t, s, bs)
             row.update(epoch=epoch, train_loss=float(loss[k]))
-            row.update({name: float(metrics[name][k]) for name in MC_NAMES})
+            row.update({name: float(metrics[name][k]) for name in MC_NAMES if name in metrics})
             row.update(extra[k])
             row.update({"val_" + name: float(metrics["val_" + name][k]) for name in MC_NAMES})
             if diverged[k]:
@@ -352,10 +374,10 @@ def _run_baseline_trial(spec: TrialSpec, config: ExperimentConfig, targets: list
     for k, (t, s) in enumerate(members):
         row = _row_base(spec, config, t, s, None)
         row.update(epoch=0, train_loss=fitted[k][1])
-        row.update({name: float(metrics[name][k]) for name in MC_NAMES})
+        row.update({name: float(metrics[name][k]) for name in MC_NAMES if name in metrics})
         row.update(extra[k])
         row.update({"val_" + name: float(metrics["val_" + name][k]) for name in MC_NAMES})
-        diverged = not all(math.isfinite(row[c]) for c in MC_NAMES)
+        diverged = not all(math.isfinite(row[c]) for c in MC_NAMES if c in metrics)
         row.update(wall_time_s=wall, diverged=diverged)
         rows.append(row)
     _save_rows(tdir, rows)
@@ -376,7 +398,7 @@ def _summary(rows: list[dict[str, Any]], epoch: int, spec: TrialSpec) -> dict[st
     now = [r for r in rows if r["epoch"] == epoch]
     out: dict[str, Any] = {"epoch": epoch, "checkpoint": list(spec.checkpoints).index(epoch) + 1}
     for name in MC_NAMES:
-        vals = [r[name] for r in now if not r["diverged"]]
+        vals = [r.get(name, r.get(f"{name}_exact", math.nan)) for r in now if not r["diverged"]]
         out[f"worst_{name}"] = max(vals) if vals else math.nan
     out["n_diverged"] = sum(bool(r["diverged"]) for r in now)
     out["wall_time_s"] = max((r["wall_time_s"] for r in now), default=0.0)

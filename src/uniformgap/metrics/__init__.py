@@ -10,6 +10,8 @@ from ._exact1d import PiecewiseLinear as PiecewiseLinear
 from ._exact1d import SupResult as SupResult
 from ._exact1d import breakpoints_1d as breakpoints_1d
 from ._exact1d import sup_error_exact_1d as sup_error_exact_1d
+from ._exact1d import LpResult as LpResult
+from ._exact1d import lp_error_exact_1d as lp_error_exact_1d
 from ._bracket import SupBracket as SupBracket
 from ._bracket import sup_error_bracket as sup_error_bracket
 from ._bounds_prop import difference_bounds as difference_bounds

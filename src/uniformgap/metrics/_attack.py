@@ -16,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._errors import InputError
 from ..networks import ReLUNetwork
-from ._supcore import Layers, check_domain, check_pair, forward64, layers64
+from ._supcore import Layers, check_domain, check_pair, forward64, layers64, times, times_t
 
 _CHUNK = 1 << 16  # points per forward pass: bounded memory for any n_points
 
@@ -60,14 +61,15 @@ def _value_and_grad(layers: Layers, x: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """R(Φ)(x) (n,) and ∇_x R(Φ)(x) (n, d) by hand-written backpropagation (no autograd overhead)."""
     h, masks = x, []
     for A, b in layers[:-1]:
-        z = h @ A.T + b
+        z = times_t(h, A) + b
         masks.append(z > 0)
         h = np.where(masks[-1], z, 0.0)
     A_L, b_L = layers[-1]
-    value = h @ A_L[0] + b_L[0]
-    grad = np.broadcast_to(A_L[0], h.shape)  # (n, N_{L-1})
+    a_L = A_L.getrow(0).toarray()[0] if sp.issparse(A_L) else A_L[0]  # (N_{L-1},) output row
+    value = h @ a_L + b_L[0]
+    grad = np.broadcast_to(a_L, h.shape)  # (n, N_{L-1})
     for (A, _), mask in zip(reversed(layers[:-1]), reversed(masks)):
-        grad = (grad * mask) @ A  # (n, N_{ℓ-1})
+        grad = times(grad * mask, A)  # (n, N_{ℓ-1})
     return value, grad
 
 

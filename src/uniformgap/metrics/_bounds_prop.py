@@ -28,7 +28,7 @@ import numpy as np
 
 from .._errors import InputError
 from ..networks import ReLUNetwork
-from ._supcore import Layers, check_pair, layers64
+from ._supcore import Layers, check_pair, layers64, require_dense
 
 # 1e-10 ≫ γ_n for n ~ 1e3 float64 operations (≈ 1e-13), yet invisible at 1 % brackets.
 _REL = 1e-10
@@ -36,6 +36,9 @@ METHODS = ("crown", "forward", "ibp")
 # "crown": backward passes for the hidden layers of boxes with more than this fraction of
 # unstable neurons (measured: a win on large boxes, a 10x cost for nothing on small ones)
 _BACKWARD_IF_UNSTABLE = 0.1
+
+
+_WHAT = "CROWN/interval bound propagation"
 
 
 def _boxes(lo, hi, d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +186,7 @@ def relu_bounds(net: ReLUNetwork, lo, hi, *, method: str = "crown") -> tuple[np.
 
     ``lo``, ``hi``: (n, d) arrays (or (d,) for one box). ``method``: "crown", "forward" or "ibp".
     """
-    layers = layers64(net, "net")
+    layers = require_dense(layers64(net, "net"), "net", _WHAT)
     m, r = _boxes(lo, hi, layers[0][0].shape[1])
     low, up, _ = _net_bounds(layers, m, r, _check_method(method))
     return low, up
@@ -213,7 +216,7 @@ def diff_bounds_layers(F: Layers, G: Layers, m: np.ndarray, r: np.ndarray, metho
 
 def difference_bounds(f: ReLUNetwork, g: ReLUNetwork, lo, hi, *, method: str = "crown"):
     """Sound (lower, upper), each (n,), with lower ≤ f(x) − g(x) ≤ upper on each box [lo_k, hi_k]."""
-    F, G = layers64(f, "f"), layers64(g, "g")
+    F, G = (require_dense(layers64(n, k), k, _WHAT) for n, k in ((f, "f"), (g, "g")))
     d = check_pair(F, G)
     m, r = _boxes(lo, hi, d)
     lower, upper, _ = diff_bounds_layers(F, G, m, r, _check_method(method))

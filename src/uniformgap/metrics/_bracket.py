@@ -23,7 +23,7 @@ from .._errors import InputError
 from ..networks import ReLUNetwork
 from ._attack import abs_diff, attack, sampled_top
 from ._bounds_prop import _check_method, diff_bounds_layers
-from ._supcore import check_domain, check_pair, check_positive, layers64
+from ._supcore import check_domain, check_pair, check_positive, layers64, require_dense
 
 # Boxes bisected per step: large enough to amortise numpy overhead, small enough to keep
 # the refinement focused on the worst boxes.
@@ -66,6 +66,7 @@ def sup_error_bracket(
     mc_points: int = 1 << 16,
     method: str = "crown",
     progress: bool = False,
+    max_boxes: int | None = None,
 ) -> SupBracket:
     """Certified bracket of sup_{x ∈ Ω} |f(x) − g(x)| on the box Ω = ``domain``.
 
@@ -74,9 +75,12 @@ def sup_error_bracket(
     branch and bound, after the Monte-Carlo points and the attack (the bracket is valid
     whenever it stops; ``time_s`` reports the total). ``seed`` drives
     the Monte-Carlo points; ``method``: "crown" (default), "forward" or "ibp" bounds per box.
+    ``max_boxes``: a work budget besides ``budget_s`` — stop once this many boxes were bounded
+    (reproducible on any machine, unlike a time budget); None: no limit.
     """
     t0 = time.perf_counter()
-    F, G = layers64(f, "f"), layers64(g, "g")
+    what = "the certified bracket (CROWN bound propagation)"
+    F, G = (require_dense(layers64(n, k), k, what) for n, k in ((f, "f"), (g, "g")))
     d = check_pair(F, G)
     lo, hi = check_domain(domain, d)
     tol = check_positive("tol", tol)
@@ -84,6 +88,8 @@ def sup_error_bracket(
     method = _check_method(method)
     if not (isinstance(mc_points, int) and mc_points >= 1):
         raise InputError(f"`mc_points` must be an integer >= 1, got {mc_points!r}")
+    if max_boxes is not None and (isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1):
+        raise InputError(f"`max_boxes` must be an integer >= 1 or None, got {max_boxes!r}")
     rng = np.random.default_rng(seed)
 
     top_v, top_x = sampled_top(F, G, lo, hi, mc_points, _STARTS, rng)
@@ -113,6 +119,8 @@ def sup_error_bracket(
             if upper == 0.0 or upper - lower <= tol * upper:
                 break
             if time.perf_counter() - t_bab > budget_s or ub.size > _MAX_OPEN:
+                break
+            if max_boxes is not None and processed >= max_boxes:
                 break
             k = min(_BATCH, ub.size)
             pick = np.argpartition(-ub, k - 1)[:k] if k < ub.size else np.arange(ub.size)

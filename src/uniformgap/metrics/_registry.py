@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ._bracket import linf_bracket
-from ._exact1d import linf_exact
+from ._exact1d import l1_exact, l2_exact, linf_exact
 
 NetworkMetric = Callable[..., dict[str, float]]
 
 # name -> metric; filled in by the sup-error module (issue 5).
 NETWORK_METRICS: dict[str, NetworkMetric] = {
     "linf_exact": linf_exact,  # d = 1: {"linf_exact": exact sup error}
+    "l1_exact": l1_exact,  # d = 1: {"l1_exact": exact L^1 error, segment integrals}
+    "l2_exact": l2_exact,  # d = 1: {"l2_exact": exact L^2 error, segment integrals}
     "linf_bracket": linf_bracket,  # d >= 2: {"linf_lower": .., "linf_upper": ..} within budget_s
 }

@@ -14,26 +14,55 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._errors import InputError
-from ..networks import ReLUNetwork
+import scipy.sparse as sp
 
-Layers = list[tuple[np.ndarray, np.ndarray]]
+from ..networks import ReLUNetwork, SparseReLUNetwork
+
+# A_ℓ is a dense (N_ℓ, N_{ℓ-1}) array or, for a SparseReLUNetwork, a scipy CSR matrix
+Layers = list[tuple[np.ndarray | sp.csr_matrix, np.ndarray]]
 
 
-def layers64(net: ReLUNetwork, name: str = "network") -> Layers:
-    """The coefficients ((A_ℓ, b_ℓ))_ℓ as float64 numpy arrays; the output must be scalar."""
-    if not isinstance(net, ReLUNetwork):
-        raise InputError(f"`{name}` must be a uniformgap.networks.ReLUNetwork, got {type(net).__name__}")
-    layers = [(A.double().cpu().numpy().copy(), b.double().cpu().numpy().copy()) for A, b in net.layers]
+def layers64(net: ReLUNetwork | SparseReLUNetwork, name: str = "network") -> Layers:
+    """The coefficients ((A_ℓ, b_ℓ))_ℓ in float64 (numpy, or scipy CSR for a sparse network,
+    never densified); the output must be scalar."""
+    if isinstance(net, SparseReLUNetwork):
+        layers = [(W, b) for W, b in net.sparse_layers]
+    elif isinstance(net, ReLUNetwork):
+        layers = [(A.double().cpu().numpy().copy(), b.double().cpu().numpy().copy()) for A, b in net.layers]
+    else:
+        raise InputError(
+            f"`{name}` must be a uniformgap.networks.ReLUNetwork or SparseReLUNetwork, got {type(net).__name__}"
+        )
     if layers[-1][0].shape[0] != 1:
         raise InputError(f"`{name}` must have output dimension 1, got {layers[-1][0].shape[0]}")
     return layers
+
+
+def require_dense(layers: Layers, name: str, what: str) -> Layers:
+    """``layers`` unchanged, or an InputError when they are sparse (``what`` needs dense weights)."""
+    if any(sp.issparse(A) for A, _ in layers):
+        raise InputError(
+            f"`{name}` is a sparse network: {what} needs dense weight matrices and is not available for it "
+            "(use the Monte-Carlo or exact 1-D metrics, or SparseReLUNetwork.to_dense() for a small network)"
+        )
+    return layers
+
+
+def times_t(h: np.ndarray, A: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """h Aᵀ for h (n, N_{ℓ-1}): a dense product, or sparse-times-dense for a CSR A."""
+    return np.asarray((A @ h.T).T) if sp.issparse(A) else h @ A.T
+
+
+def times(g: np.ndarray, A: np.ndarray | sp.csr_matrix) -> np.ndarray:
+    """g A for g (n, N_ℓ) (backpropagation through a layer), sparse-aware."""
+    return np.asarray((A.T @ g.T).T) if sp.issparse(A) else g @ A
 
 
 def forward64(layers: Layers, x: np.ndarray) -> np.ndarray:
     """R(Φ)(x) for x of shape (n, d) → (n,), in float64 numpy (ReLU between layers only)."""
     h = x
     for ell, (A, b) in enumerate(layers):
-        h = h @ A.T + b
+        h = times_t(h, A) + b
         if ell < len(layers) - 1:
             np.maximum(h, 0.0, out=h)
     return h[:, 0]

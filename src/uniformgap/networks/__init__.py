@@ -1,4 +1,4 @@
-"""ReLU networks and the project's JSON network format."""
+"""ReLU networks (dense and sparse) and the project's JSON network format."""
 
 from ._format import load_network as load_network
 from ._format import network_from_dict as network_from_dict
@@ -6,6 +6,7 @@ from ._format import network_to_dict as network_to_dict
 from ._format import save_network as save_network
 from ._random import random_network as random_network
 from ._relu import ReLUNetwork as ReLUNetwork
+from ._sparse import SparseReLUNetwork as SparseReLUNetwork
 from ._stacked import StackedReLU as StackedReLU
 
-__all__ = ["ReLUNetwork", "random_network", "load_network", "network_from_dict", "network_to_dict", "save_network", "StackedReLU"]
+__all__ = ["ReLUNetwork", "SparseReLUNetwork", "random_network", "load_network", "network_from_dict", "network_to_dict", "save_network", "StackedReLU"]

@@ -21,7 +21,8 @@ from .._errors import InputError
 
 
 class ReLUNetwork(nn.Sequential):
-    """R(Φ) for Φ = ((A_1, b_1), ..., (A_L, b_L)); input (n, d) → output (n, 1)."""
+    """R(Φ) for Φ = ((A_1, b_1), ..., (A_L, b_L)); input (n, d) → output (n, N_L)
+    (N_L = 1 for regression, C for a classifier with C outputs)."""
 
     def __init__(self, layers: Sequence[tuple[Tensor, Tensor]]):
         if len(layers) < 1:
@@ -74,6 +75,21 @@ class ReLUNetwork(nn.Sequential):
     def n_params(self) -> int:
         """W = Σ_ℓ (N_{ℓ-1} + 1) N_ℓ."""
         return sum(p.numel() for p in self.parameters())
+
+    @property
+    def nnz_weights(self) -> int:
+        """Σ_ℓ nnz(A_ℓ): non-zero connections (the size of docs/robust.md §1)."""
+        return sum(int(torch.count_nonzero(m.weight)) for m in self.linears)
+
+    @property
+    def nnz_biases(self) -> int:
+        """Σ_ℓ nnz(b_ℓ)."""
+        return sum(int(torch.count_nonzero(m.bias)) for m in self.linears)
+
+    @property
+    def dense_weights(self) -> int:
+        """Σ_ℓ N_{ℓ-1} N_ℓ."""
+        return sum(m.weight.numel() for m in self.linears)
 
     def coefficient_norm(self, q: float = math.inf) -> float:
         """‖Φ‖_q = max_ℓ max(‖A_ℓ‖_{ℓ^q}, ‖b_ℓ‖_{ℓ^q}), entrywise norms (THEORY.md §1)."""

@@ -22,6 +22,26 @@ from ._classifier import RobustClassifier as RobustClassifier
 from ._classifier import RobustEvaluation as RobustEvaluation
 from ._classifier import evaluate as evaluate
 
+# constructions C1, C2, subspace network and their exact sizes (docs/robust.md §3, §4, §5.2)
+from ._c1 import C1Network as C1Network
+from ._c1 import build_c1 as build_c1
+from ._c1 import c1_network as c1_network
+from ._c2 import C2Network as C2Network
+from ._c2 import GridCheck as GridCheck
+from ._c2 import c2_network as c2_network
+from ._c2 import simplex_interpolate as simplex_interpolate
+from ._counts import NetworkCounts as NetworkCounts
+from ._counts import c1_counts as c1_counts
+from ._counts import c2_counts as c2_counts
+from ._counts import grid_intervals as grid_intervals
+from ._counts import subspace_counts as subspace_counts
+from ._sizes import SizeRow as SizeRow
+from ._sizes import SizeTable as SizeTable
+from ._sizes import rate_statements as rate_statements
+from ._sizes import size_table as size_table
+from ._subspace import SubspaceNetwork as SubspaceNetwork
+from ._subspace import subspace_network as subspace_network
+
 __all__: list[str] = [
     # datasets and synthetic instances
     "Dataset",
@@ -38,4 +58,23 @@ __all__: list[str] = [
     "RobustClassifier",
     "RobustEvaluation",
     "evaluate",
+    # constructions and sizes
+    "C1Network",
+    "build_c1",
+    "c1_network",
+    "C2Network",
+    "GridCheck",
+    "c2_network",
+    "simplex_interpolate",
+    "NetworkCounts",
+    "c1_counts",
+    "c2_counts",
+    "grid_intervals",
+    "subspace_counts",
+    "SizeRow",
+    "SizeTable",
+    "rate_statements",
+    "size_table",
+    "SubspaceNetwork",
+    "subspace_network",
 ]

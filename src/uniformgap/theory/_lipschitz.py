@@ -32,8 +32,12 @@ def _norm_arg(norm: object) -> float:
 
 def layer_operator_norms(net: ReLUNetwork, norm: float | str = 2) -> list[float]:
     """‖A_ℓ‖_{2→2} (``norm=2``) or ‖A_ℓ‖_{∞→∞} (``norm=inf``) for ℓ = 1..L."""
+    from ..networks import SparseReLUNetwork
+
+    if isinstance(net, SparseReLUNetwork):
+        return _sparse_operator_norms(net, _norm_arg(norm))
     if not isinstance(net, ReLUNetwork):
-        raise InputError(f"`net` must be a ReLUNetwork, got {type(net).__name__}")
+        raise InputError(f"`net` must be a ReLUNetwork or SparseReLUNetwork, got {type(net).__name__}")
     p = _norm_arg(norm)
     ops = []
     for A, _ in net.layers:
@@ -42,6 +46,24 @@ def layer_operator_norms(net: ReLUNetwork, norm: float | str = 2) -> list[float]
             ops.append(float(torch.linalg.matrix_norm(A, ord=2)))  # largest singular value
         else:
             ops.append(float(A.abs().sum(dim=1).max()))  # largest absolute row sum
+    return ops
+
+
+def _sparse_operator_norms(net, p: float) -> list[float]:
+    """The same norms on CSR weights, never densified (largest singular value by ARPACK)."""
+    import numpy as np
+    from scipy.sparse.linalg import svds
+
+    ops = []
+    for W, _ in net.sparse_layers:
+        if W.nnz == 0:
+            ops.append(0.0)
+        elif p == math.inf:
+            ops.append(float(np.asarray(abs(W).sum(axis=1)).max()))
+        elif min(W.shape) <= 2:  # svds needs k < min(shape)
+            ops.append(float(np.linalg.norm(W.toarray(), ord=2)))
+        else:
+            ops.append(float(svds(W, k=1, return_singular_vectors=False, random_state=0)[0]))
     return ops
 
 
