@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._trial import TrialSpec, run_trial
+from ._nodes import record_attempt, this_host
+from ._trial import TrialSpec, run_trial, trial_dir
 
 # on_done(spec, error): error is None for a finished trial, else the exception's one-line text
 OnDone = Callable[[TrialSpec, str | None], None]
@@ -14,9 +15,12 @@ OnDone = Callable[[TrialSpec, str | None], None]
 def run_local(specs: Sequence[TrialSpec], run_dir: Path, *, on_done: OnDone, max_failures: int = 0) -> None:
     """Run ``specs`` in order; a failing trial is retried up to ``max_failures`` times (it
     continues from its last checkpoint), then recorded as errored and the run goes on.
-    KeyboardInterrupt propagates (the run stays resumable)."""
+    KeyboardInterrupt propagates (the run stays resumable). Each attempt is recorded as run
+    on this host (``_nodes``)."""
+    node = this_host()
     for spec in specs:
         for attempt in range(max_failures + 1):
+            record_attempt(trial_dir(run_dir, spec), node)
             try:
                 run_trial(spec, run_dir)
             except Exception as exc:  # noqa: BLE001 — recorded, the run goes on

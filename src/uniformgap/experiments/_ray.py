@@ -4,10 +4,11 @@ Each trial (one batched ensemble, see ``_trial``) is one Tune trial of a functio
 with resources ``{"cpu": cpus_per_trial, "gpu": gpus_per_trial}``; ``param_space`` is a
 ``tune.grid_search`` over the trial specs. The trainable calls :func:`run_trial`, which
 checkpoints into RUN_DIR/trials/<trial_id> at every evaluation and reports a small summary
-with ``tune.report``; a retried trial (``FailureConfig.max_failures``) continues from that
-checkpoint. Resume does not use ``Tuner.restore``: the driver re-plans from config.yaml and
-submits only unfinished trials (RUN_DIR is the source of truth), so it also works after the
-Ray session is gone (reboot).
+with ``tune.report``; a retried trial (``FailureConfig.max_failures``; a lost node counts as
+a failure) continues from that checkpoint, on whichever node Tune places it. Each attempt
+records its Ray node in RUN_DIR/trials/<trial_id>/nodes.json (``_nodes``). Resume does not
+use ``Tuner.restore``: the driver re-plans from config.yaml and submits only unfinished trials
+(RUN_DIR is the source of truth), so it also works after the Ray session is gone (reboot).
 
 Without an address a small local Ray instance is started (no dashboard, workers' output not
 forwarded). ``address`` or ``RAY_ADDRESS`` joins a cluster; then RUN_DIR must be on a
@@ -16,15 +17,18 @@ filesystem every node sees (e.g. NFS), because trials write their files there di
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
+from .._errors import InputError
 from ._config import ExecutionConfig
-from ._trial import TrialSpec, run_trial
+from ._nodes import record_attempt
+from ._trial import TrialSpec, run_trial, trial_dir
 
 OnDone = Callable[[TrialSpec, str | None], None]
 
@@ -33,7 +37,20 @@ def _trainable(config: dict) -> None:
     from ray import tune
 
     spec = TrialSpec.from_dict(config["spec"])
+    record_attempt(trial_dir(Path(config["run_dir"]), spec), ray_node())
     run_trial(spec, config["run_dir"], report=lambda metrics: tune.report(metrics))
+
+
+def ray_node() -> dict:
+    """The Ray node this process runs on: ``node_id``, ``ip``, ``host`` and the node's labels
+    (``ray start --labels k=v``; Ray adds ``ray.io/node-id``)."""
+    import socket
+
+    import ray
+
+    context = ray.get_runtime_context()
+    return {"node_id": context.get_node_id(), "ip": ray.util.get_node_ip_address(),
+            "host": socket.gethostname(), "labels": dict(context.get_node_labels())}
 
 
 def run_ray(
@@ -45,16 +62,29 @@ def run_ray(
     address: str | None = None,
 ) -> None:
     """Run ``specs`` as Tune trials; ``on_done(spec, error)`` fires as each one ends."""
+    run_dir = Path(run_dir).resolve()
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    # the driver prints cluster events such as "(raylet) The node ... has been marked dead" on
+    # stdout (ray._private.worker.listen_error_messages); they go to stderr, so that stdout
+    # stays the command's own (one JSON object with --json)
+    with contextlib.redirect_stdout(sys.stderr):
+        _run_ray(specs, run_dir, execution, on_done, address)
+
+
+def _run_ray(specs, run_dir: Path, execution: ExecutionConfig, on_done: OnDone, address: str | None) -> None:
     import ray
     from ray import tune
 
-    run_dir = Path(run_dir).resolve()
-    address = address or os.environ.get("RAY_ADDRESS") or None
     started = False
     if not ray.is_initialized():
         kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
         if address:
-            ray.init(address=address, **kwargs)
+            try:
+                ray.init(address=address, **kwargs)
+            except ConnectionError as exc:
+                if _token_refused(exc):
+                    raise InputError(_token_message(address)) from None
+                raise
         else:
             # Ray nices its workers (15) by default; trials ARE the work, so run them at normal
             # priority; a local instance sized to this machine, no dashboard (a process and a port less)
@@ -99,7 +129,7 @@ def run_ray(
             ray.shutdown()
 
 
-@contextmanager
+@contextlib.contextmanager
 def _env(wanted: dict[str, str]):
     """Set environment variables for a block, then restore them."""
     saved = {k: os.environ.get(k) for k in wanted}
@@ -112,6 +142,29 @@ def _env(wanted: dict[str, str]):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def _token_refused(exc: BaseException) -> bool:
+    """Whether a failed connection was refused for a missing or wrong token (Ray wraps the
+    AuthenticationError as text in a RuntimeError, ray._private.node._init_gcs_client)."""
+    from ray.exceptions import AuthenticationError
+
+    while exc is not None:
+        if isinstance(exc, AuthenticationError) or "InvalidAuthToken" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _token_message(address: str) -> str:
+    """One line: what to set to join a cluster with token authentication (Ray >= 2.60)."""
+    if os.environ.get("RAY_AUTH_MODE", "").lower() == "token":
+        return (f"`--address` {address}: the cluster refused this token; use the cluster's token "
+                "(RAY_AUTH_TOKEN, the file in RAY_AUTH_TOKEN_PATH, or ~/.ray/auth_token; it is the head's "
+                "`ray get-auth-token`)")
+    return (f"`--address` {address}: the cluster requires token authentication; set RAY_AUTH_MODE=token "
+            "with the cluster's token in ~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN "
+            f"(e.g. RAY_AUTH_MODE=token uniformgap run ... --address {address})")
 
 
 def _error_line(trial) -> str:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .._errors import InputError
 from ._config import ExperimentConfig, expand_grid, load_config
+from ._nodes import trial_nodes
 from ._results import assemble, read_trial_rows, write_json_atomic, write_table, write_text_atomic
 from ._targets import build_targets, n_targets, save_targets
 from ._tracking import make_trackers
@@ -270,7 +271,8 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
         write_json_atomic(
             run_dir / "run.json",
             {**info, "status": status, "finished": _now(), "elapsed_s": info["elapsed_s"] + elapsed,
-             "n_trials": len(specs), "n_unfinished": len(unfinished), "errors": errors},
+             "n_trials": len(specs), "n_unfinished": len(unfinished), "errors": errors,
+             "nodes": trial_nodes(run_dir, [s.trial_id for s in specs])},
         )
     return RunResult(run_dir, status, table, summarize(table), elapsed, len(specs), errors)
 
