@@ -9,7 +9,7 @@ import yaml
 
 from uniformgap import InputError
 from uniformgap.experiments import PRESETS, ExperimentConfig, expand_grid, load_config, plan_trials
-from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
+from uniformgap.experiments._spec import absolute_batch_size, checkpoint_epochs
 
 SCHEDULES = [
     {"student.batch_size": 0.2, "student.epochs": 50},

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._trial import TrialSpec, run_trial
+from ._spec import TrialSpec
+from ._trial import run_trial
 
 # on_done(spec, error): error is None for a finished trial, else the exception's one-line text
 OnDone = Callable[[TrialSpec, str | None], None]

@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._config import ExecutionConfig
-from ._trial import TrialSpec, run_trial
+from ._spec import TrialSpec
+from ._trial import run_trial
 
 OnDone = Callable[[TrialSpec, str | None], None]
 

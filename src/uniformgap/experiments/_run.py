@@ -31,10 +31,12 @@ import pandas as pd
 
 from .._errors import InputError
 from ._config import ExperimentConfig, expand_grid, load_config
-from ._results import assemble, read_trial_rows, write_json_atomic, write_table, write_text_atomic
+from .._atomic import write_json_atomic, write_text_atomic
+from ._results import assemble, read_trial_rows, write_table
 from ._targets import build_targets, n_targets, save_targets
 from ._tracking import make_trackers
-from ._trial import TrialSpec, checkpoint_epochs, is_done
+from ._spec import TrialSpec, checkpoint_epochs
+from ._trial import is_done
 
 EXECUTORS = ("ray", "local")
 # What a run (and `report` into it) writes in RUN_DIR: removed by ``overwrite=True``, nothing else is.

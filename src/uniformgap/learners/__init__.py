@@ -16,3 +16,5 @@ from ._interpolation import error_bound as error_bound
 from ._interpolation import n_per_axis as n_per_axis
 from ._polynomial import LegendreExpansion as LegendreExpansion
 from ._polynomial import PolynomialLeastSquares as PolynomialLeastSquares
+from ._registry import LEARNERS as LEARNERS
+from ._registry import make_learner as make_learner
