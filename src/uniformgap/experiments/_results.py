@@ -19,6 +19,8 @@ from typing import Any
 import pandas as pd
 
 from .._atomic import write_atomic
+from ._config import ExperimentConfig
+from ._spec import TrialSpec
 
 # Columns in table order; swept key paths (e.g. "student.batch_size") follow LEAD.
 LEAD = ["learner", "config_id", "trial_id", "n_samples", "teacher", "seed"]
@@ -53,6 +55,29 @@ def order_columns(df: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
 
 def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
+
+
+def row_base(spec: TrialSpec, config: ExperimentConfig, t: int, s: int, batch_size: int | None) -> dict[str, Any]:
+    """The identifying columns of one member's row (LEAD, swept keys, ALWAYS)."""
+    gd = spec.learner == "gd"
+    return {
+        "learner": spec.learner,
+        "config_id": spec.config_id,
+        "trial_id": spec.trial_id,
+        "n_samples": spec.m,
+        "teacher": t,
+        "seed": s,
+        **spec.swept,
+        "student.width": config.student.width if gd else None,
+        "student.depth": config.student.depth if gd else None,
+        "batch_size": batch_size,
+    }
+
+
+def save_trial_rows(tdir: Path, rows: list[dict[str, Any]]) -> None:
+    """A trial's rows so far, atomically (rows.parquet in its directory)."""
+    df = rows_frame(rows)
+    write_atomic(tdir / "rows.parquet", lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def read_trial_rows(trial_dir: Path) -> pd.DataFrame | None:
