@@ -11,14 +11,8 @@ import pandas as pd
 import pytest
 
 from uniformgap import InputError
-from uniformgap.analysis import (
-    AnalysisConfig,
-    analyze,
-    make_figures,
-    mc_underestimate,
-    render_html,
-    write_synthetic_run,
-)
+from uniformgap.analysis import AnalysisConfig, analyze, make_figures, mc_underestimate, render_html
+from uniformgap.analysis._synthetic import write_synthetic_run
 from uniformgap.cli import main
 
 # Hand-built runs: configurations a, b; teachers 0, 1; one seed; m = 10, 100; epochs 0, 1.

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from uniformgap import InputError
-from uniformgap.analysis import build_cubes, percentile_interval, resample_indices
+from uniformgap.analysis._bootstrap import percentile_interval, resample_indices
+from uniformgap.analysis._estimator import build_cubes
 from uniformgap.analysis._bootstrap import bootstrap_cube, percentile
 from uniformgap.analysis._estimator import Cube, estimate_cube
 

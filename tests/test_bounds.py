@@ -16,30 +16,8 @@ import pytest
 from scipy.special import gammaln
 
 from uniformgap import InputError
-from uniformgap.theory import (
-    BoundsReport,
-    NetworkClass,
-    atoms_frontier,
-    bounds_sweep,
-    derived_lower_applicability,
-    derived_lower_error,
-    derived_lower_error_closed,
-    derived_lower_log10_error,
-    derived_lower_log10_error_closed,
-    derived_lower_log10_samples,
-    derived_lower_log10_samples_optimised,
-    derived_upper_error,
-    derived_upper_log10_error,
-    derived_upper_log10_samples,
-    l2_learning_log10_samples,
-    log10_sup_bound,
-    paper_applicability,
-    paper_lower_log10_error,
-    paper_lower_log10_samples,
-    paper_upper_log10_error,
-    paper_upper_log10_samples,
-    plot_bounds_sweep,
-)
+from uniformgap.theory import BoundsReport, NetworkClass, bounds_sweep, derived_lower_applicability, derived_lower_error, derived_lower_error_closed, derived_lower_log10_error, derived_lower_log10_error_closed, derived_lower_log10_samples, derived_lower_log10_samples_optimised, derived_upper_error, derived_upper_log10_error, derived_upper_log10_samples, l2_learning_log10_samples, log10_sup_bound, paper_applicability, paper_lower_log10_error, paper_lower_log10_samples, paper_upper_log10_error, paper_upper_log10_samples, plot_bounds_sweep
+from uniformgap.theory._sweep import atoms_frontier
 
 INF = math.inf
 

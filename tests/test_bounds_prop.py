@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from uniformgap import InputError
-from uniformgap.metrics import margin_bounds
+from uniformgap.metrics._bounds_prop import margin_bounds
 from uniformgap.networks import ReLUNetwork
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from uniformgap import InputError
-from uniformgap.metrics import NETWORK_METRICS, difference_bounds, regression_attack, relu_bounds, sup_error_bracket
+from uniformgap.metrics import NETWORK_METRICS, regression_attack, sup_error_bracket
+from uniformgap.metrics._bounds_prop import difference_bounds, relu_bounds
 from uniformgap.networks import ReLUNetwork
 
 from _nets import random_net

@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import pytest
 
-from uniformgap.analysis import analyze, write_synthetic_run
+from uniformgap.analysis import analyze
+from uniformgap.analysis._synthetic import write_synthetic_run
 from uniformgap.cli import main
 
 

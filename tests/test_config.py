@@ -9,7 +9,7 @@ import yaml
 
 from uniformgap import InputError
 from uniformgap.experiments import PRESETS, ExperimentConfig, expand_grid, load_config, plan_trials
-from uniformgap.experiments._trial import absolute_batch_size, checkpoint_epochs
+from uniformgap.experiments._spec import absolute_batch_size, checkpoint_epochs
 
 SCHEDULES = [
     {"student.batch_size": 0.2, "student.epochs": 50},
@@ -285,3 +285,15 @@ def test_sine_preset_follows_the_authors_spec():
     assert c.seeds == [10000] and c.n_samples == [1000]
     assert (c.student.depth, c.student.width, c.student.epochs, c.student.batch_size) == (22, 50, 5000, 0.02)
     assert checkpoint_epochs(c) == (1000, 2000, 3000, 4000, 5000)
+
+
+def test_the_student_defaults_are_the_gradient_learners():
+    from dataclasses import fields
+
+    from uniformgap.experiments._config import StudentConfig
+    from uniformgap.learners import GradientConfig
+
+    student, gradient = StudentConfig(), GradientConfig()
+    shared = [f.name for f in fields(GradientConfig) if f.name != "batch_size"]  # fraction of m vs absolute
+    assert shared and all(getattr(student, n) == getattr(gradient, n) for n in shared)
+    assert set(shared) | {"batch_size"} == set(StudentConfig.model_fields)

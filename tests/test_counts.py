@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from uniformgap import InputError
-from uniformgap.robust import build_c1, c1_counts, c2_counts, grid_intervals
+from uniformgap.robust import build_c1, c1_counts, c2_counts
+from uniformgap.robust._counts import grid_intervals
 from uniformgap.robust._c2 import Grid, build_grid_network
 from uniformgap.robust._counts import carries, per_hat, tree_cost
 

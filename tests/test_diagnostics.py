@@ -93,7 +93,7 @@ def test_exact_evaluation_writes_no_monte_carlo_columns(tiny_run):
 
 def test_worst_location_is_the_exact_argmax_and_its_distance(tiny_run):
     from uniformgap.experiments import load_trained
-    from uniformgap.analysis._figureset import worst_case_row
+    from uniformgap.analysis._worst import worst_case_row
 
     a = analyze(tiny_run, n_bootstrap=0)
     assert a.metrics == ("l1_exact", "l2_exact", "linf_exact")

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from uniformgap import InputError
-from uniformgap.analysis import AnalysisConfig, analyze, load_results, minimax, write_synthetic_run
+from uniformgap.analysis import AnalysisConfig, analyze, load_results, minimax
+from uniformgap.analysis._synthetic import write_synthetic_run
 from uniformgap.analysis._table import resolve_metrics
 
 # (config, teacher, seed, epoch) -> (test, val) for m = 10. Worked out by hand below.

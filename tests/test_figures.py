@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from uniformgap.analysis import analyze, figure_worst_case_line, make_figures, write_synthetic_run
+from uniformgap.analysis import analyze, make_figures
+from uniformgap.analysis._figures import figure_worst_case_line
+from uniformgap.analysis._synthetic import write_synthetic_run
 from uniformgap.analysis._figures import figure_training_curves
 
 

@@ -6,7 +6,8 @@ import math
 import pytest
 import torch
 
-from uniformgap.audit import RecordingOracle, fool
+from uniformgap.audit import fool
+from uniformgap.audit._fool import RecordingOracle
 from uniformgap.audit._fool import farthest_center
 from uniformgap.cli import main
 from uniformgap.learners import GradientConfig, GradientLearner, GridInterpolationLearner, PolynomialLeastSquares

@@ -8,13 +8,8 @@ import pytest
 import torch
 
 from uniformgap import InputError
-from uniformgap.learners import (
-    CountingOracle,
-    GridInterpolationLearner,
-    SampleLearner,
-    error_bound,
-    n_per_axis,
-)
+from uniformgap.learners import CountingOracle, GridInterpolationLearner, SampleLearner, error_bound
+from uniformgap.learners._interpolation import n_per_axis
 from uniformgap.networks import ReLUNetwork
 from uniformgap.theory import NetworkClass, lipschitz_bound
 

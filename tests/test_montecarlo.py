@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from uniformgap import InputError
-from uniformgap.metrics import DRAW_BLOCK, MC_METRICS, mc_errors, mc_points
+from uniformgap.metrics import MC_METRICS, mc_errors, mc_points
+from uniformgap.metrics._montecarlo import DRAW_BLOCK
 from uniformgap.networks import ReLUNetwork, StackedReLU
 
 F64 = torch.float64

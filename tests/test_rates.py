@@ -9,7 +9,8 @@ import pytest
 from scipy import stats
 
 from uniformgap import InputError
-from uniformgap.analysis import fit_power_law, fit_rate, slope_t_interval, theory_slope
+from uniformgap.analysis import fit_power_law, fit_rate, theory_slope
+from uniformgap.analysis._rates import slope_t_interval
 from uniformgap.analysis._rates import bootstrap_slopes
 
 M = np.array([10, 100, 1000, 10000, 100000])

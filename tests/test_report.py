@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from uniformgap.analysis import AnalysisConfig, FigureSet, analyze, render_html, write_report, write_synthetic_run
+from uniformgap.analysis import AnalysisConfig, FigureSet, analyze, render_html, write_report
+from uniformgap.analysis._synthetic import write_synthetic_run
 
 
 @pytest.fixture(scope="module")

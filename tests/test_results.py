@@ -67,6 +67,17 @@ def test_summary_is_min_over_configs_of_max_over_teachers_of_mean_over_seeds():
     assert out["l2"] == pytest.approx(0.5) and out["linf"] == pytest.approx(1.5)
 
 
+def test_summary_counts_a_diverged_seed_as_infinite_like_the_estimator():
+    # config A would be best on the finite seeds (0.1) but one of its seeds diverged: +inf, A loses to B (0.3)
+    rows = [_row("A", "A", 10, 0, 0, 1, 0.1), _row("A", "A", 10, 0, 1, 1, math.nan, diverged=True),
+            _row("B", "B", 10, 0, 0, 1, 0.2), _row("B", "B", 10, 0, 1, 1, 0.4)]
+    (out,) = summarize(order_columns(pd.DataFrame(rows), []))
+    assert out["l2_config"] == "B" and out["l2"] == pytest.approx(0.3)
+    # every configuration diverged somewhere: no finite minimax value, reported as NaN
+    (out,) = summarize(order_columns(pd.DataFrame(rows[:2]), []))
+    assert math.isnan(out["l2"]) and out["l2_config"] == "A"
+
+
 def test_exact_only_tables_keep_no_monte_carlo_columns_and_summarise_the_exact_errors():
     rows = []
     for t, err in enumerate((0.1, 0.3)):

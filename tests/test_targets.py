@@ -9,7 +9,7 @@ import torch
 from uniformgap import InputError
 from uniformgap.experiments import build_targets, load_config, random_teacher
 from uniformgap.experiments._targets import load_targets, save_targets
-from uniformgap.experiments._trial import training_data
+from uniformgap.experiments._data import training_data
 from uniformgap.networks import save_network
 
 

@@ -12,7 +12,8 @@ import torch
 
 from uniformgap.experiments import load_config, load_trained, plan_trials, random_teacher, stable_seed
 from uniformgap.experiments._run import _write_targets
-from uniformgap.experiments._trial import BASELINES, run_trial
+import uniformgap.learners
+from uniformgap.experiments._trial import run_trial
 from uniformgap.metrics import mc_points
 from uniformgap.networks import ReLUNetwork, save_network
 
@@ -118,7 +119,7 @@ class _NearestNeighbour:
 
 
 def test_baseline_trial_runs_per_member_through_the_protocol(tmp_path, monkeypatch):
-    monkeypatch.setitem(BASELINES, "grid", lambda config: _NearestNeighbour())
+    monkeypatch.setattr(uniformgap.learners, "make_learner", lambda name, **kw: _NearestNeighbour())
     config, (spec,) = prepare(tmp_path, tiny(learner="grid"))
     run_trial(spec, tmp_path)
     rows = pd.read_parquet(tmp_path / "trials" / spec.trial_id / "rows.parquet")

@@ -7,6 +7,7 @@ pandas) still work, with the permissions a plain ``open(path, "w")`` would give.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -37,3 +38,8 @@ def write_atomic(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     return write_atomic(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_json_atomic(path: str | os.PathLike, obj: Any) -> Path:
+    """``obj`` as indented JSON (non-JSON values via ``str``), written atomically."""
+    return write_text_atomic(path, json.dumps(obj, indent=2, default=str) + "\n")

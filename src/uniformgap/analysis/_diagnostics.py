@@ -18,7 +18,7 @@ targets a student that could be trained further would push the train error far b
 error), so the error is a training floor, not the sampling barrier.
 
 Location, per m, of the worst student eq. (5) chooses for the sup metric (``linf_exact`` >
-``linf_lower`` > ``linf``; the row of ``_figureset.worst_case_row``): x* = the argmax of
+``linf_lower`` > ``linf``; the row of ``_worst.worst_case_row``): x* = the argmax of
 |f − g| — exact by breakpoint enumeration in 1-D (``metrics.sup_error_exact_1d``), the
 certified bracket's witness in d ≥ 2 (``metrics.sup_error_bracket``; only when the run has
 brackets) — and
@@ -37,10 +37,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from ._worst import SUP_ORDER, sup_metric, worst_case_row
+
 RHO_SAMPLING = 0.5  # ρ below this: sampling-limited; at or above: optimisation-limited (module doc)
 GAP_QUANTILE = 0.9  # "one of the largest gaps": farther from the samples than 90 % of the domain
 N_PROBE = 2**14  # uniform points for that quantile: its Monte-Carlo error is ~0.3 % in probability
-SUP_ORDER = ("linf_exact", "linf_lower", "linf")
 
 
 @dataclass(frozen=True)
@@ -164,15 +165,10 @@ def locate(x_star: np.ndarray, x_train: np.ndarray, domain: tuple[float, float],
     return dist, h, q, dist >= q
 
 
-def sup_metric(metrics) -> str | None:
-    return next((m for m in SUP_ORDER if m in metrics), None)
-
-
 def worst_locations(analysis) -> tuple[tuple[WorstLocation, ...], tuple[str, ...]]:
     """One :class:`WorstLocation` per m (module doc) and notes for those that could not be made."""
     from ..experiments import load_trained
     from ..metrics import sup_error_bracket, sup_error_exact_1d
-    from ._figureset import worst_case_row
 
     metric = sup_metric(analysis.metrics)
     d = analysis.context.d

@@ -7,14 +7,10 @@ and are skipped with a note when that function or the stored student is unavaila
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-
-from ._diagnostics import sup_metric
 from ._figures import (
     FigureFile,
     figure_error_vs_m,
@@ -22,36 +18,13 @@ from ._figures import (
     figure_training_curves,
     figure_worst_case_line,
 )
+from ._worst import worst_case_row
 
 
 @dataclass(frozen=True)
 class FigureSet:
     files: tuple[FigureFile, ...]
     notes: tuple[str, ...]
-
-
-def worst_case_row(analysis, metric: str | None = None, m: int | None = None) -> pd.Series:
-    """The table row behind eq. (5) at m (default: the largest): the chosen configuration,
-    its worst teacher, the seed with the largest error, at the checkpoint the selection used.
-    ``metric`` default: the sup metric (linf_exact, linf_lower, else the sampled linf)."""
-    metric = metric or sup_metric(analysis.metrics) or analysis.metrics[-1]
-    cubes = analysis.cubes[metric]
-    m = max(cubes) if m is None else m
-    cube = cubes[m]
-    e = analysis.entry(metric, "worst", m)
-    k = next(i for i, (c, ep) in enumerate(zip(cube.configs, cube.epochs)) if c == e.config and ep == e.epoch)
-    u = cube.teachers.index(e.teacher)
-    errs = np.where(np.isnan(cube.rep[k, u]), -math.inf, cube.rep[k, u])  # (S,)
-    s = int(np.argmax(errs))
-    table = analysis.run.table
-    hit = table[
-        (table["config_id"] == e.config)
-        & (table["teacher"] == e.teacher)
-        & (table["seed"] == cube.seeds[s])
-        & (table["n_samples"] == m)
-        & (table["epoch"] == int(cube.run_epoch[k, u, s]))
-    ]
-    return hit.iloc[0]
 
 
 def make_figures(analysis, out_dir: str | Path) -> FigureSet:

@@ -16,7 +16,6 @@ linf_lower · (1 + U(0, 0.3)).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,9 +24,9 @@ import pandas as pd
 import torch
 import yaml
 
+from .._atomic import write_atomic, write_json_atomic, write_text_atomic
 from .._errors import InputError
 from ..networks import ReLUNetwork, save_network
-from .._atomic import write_atomic as _atomic_write
 
 # Errors that look like the paper's Figure 2 in 1-D: L1/L2 keep falling, L∞ stalls.
 DEFAULT_SLOPES = {"l1": -0.9, "l2": -0.7, "linf": -0.25}
@@ -101,8 +100,8 @@ def write_synthetic_run(
                             row["linf_upper"] = row["linf_lower"] * (1 + 0.3 * sup_rng.random())
                         rows.append(row)
     table = pd.DataFrame(rows)
-    _atomic_write(run_dir / "results.parquet", lambda p: table.to_parquet(p, index=False))
-    _atomic_write(run_dir / "results.csv", lambda p: table.to_csv(p, index=False))
+    write_atomic(run_dir / "results.parquet", lambda p: table.to_parquet(p, index=False))
+    write_atomic(run_dir / "results.csv", lambda p: table.to_csv(p, index=False))
     config = {
         "name": "synthetic",
         "seed": seed,
@@ -113,9 +112,9 @@ def write_synthetic_run(
         "seeds": list(seeds),
         "grid": {"student.width": list(widths)},
     }
-    _atomic_write(run_dir / "config.yaml", lambda p: Path(p).write_text(yaml.safe_dump(config, sort_keys=False)))
+    write_text_atomic(run_dir / "config.yaml", yaml.safe_dump(config, sort_keys=False))
     info = {"status": status, "started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:01:00+00:00", "synthetic": True}
-    _atomic_write(run_dir / "run.json", lambda p: Path(p).write_text(json.dumps(info, indent=2)))
+    write_json_atomic(run_dir / "run.json", info)
     arch = [d] + [teacher_width] * (teacher_depth - 1) + [1]
     for u in range(n_teachers):
         gen = torch.Generator().manual_seed(u)

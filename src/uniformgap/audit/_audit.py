@@ -21,7 +21,8 @@ from torch import nn
 
 from .._errors import InputError
 from ..metrics import regression_attack, sup_error_bracket, sup_error_exact_1d
-from ..metrics._supcore import check_domain, check_pair, check_positive, layers64, require_dense
+from .._domain import check_box, check_domain
+from ..metrics._supcore import check_pair, check_positive, layers64, require_dense
 from ..networks import ReLUNetwork, SparseReLUNetwork, load_network
 
 _TORCH_SUFFIXES = (".pt", ".pth")
@@ -136,11 +137,8 @@ def audit(
     if d > 1:  # d = 1 is exact for sparse networks too
         for layers, name in zip((F, G), names):
             require_dense(layers, name, "the certified bracket for d >= 2 (CROWN bound propagation)")
-    try:
-        lo, hi = (float(v) for v in domain)
-    except (TypeError, ValueError):
-        raise InputError(f"`domain` must be a pair (lo, hi) of numbers, got {domain!r} (e.g. domain=(-0.5, 0.5))") from None
-    check_domain((lo, hi), d)
+    check_box(domain, d)  # the rule, per coordinate
+    lo, hi = check_domain(domain)  # audit takes a cube [lo, hi]^d
     tol = check_positive("tol", tol)
     budget_s = check_positive("budget_s", budget_s)
     if not (isinstance(mc_points, int) and mc_points >= 1):

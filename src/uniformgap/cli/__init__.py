@@ -17,6 +17,8 @@ from .._errors import InputError
 from . import _analyze, _audit, _bounds, _construct, _fool, _plan, _report, _robust, _run
 from ._parser import OneLineParser
 
+__all__ = ["build_parser", "main"]
+
 # The order here is the order in `uniformgap --help`.
 _SUBCOMMANDS = (_bounds, _construct, _plan, _run, _analyze, _report, _audit, _fool, _robust)
 

@@ -121,7 +121,8 @@ def run_hat(args: argparse.Namespace) -> int:
     check_output("--plot", args.plot, suffixes=PLOT_SUFFIXES)
     from ..analysis import plot_hat
     from ..networks import save_network
-    from ..theory import hat_network, validate_hat_args
+    from ..theory import hat_network
+    from ..theory._hat import validate_hat_args
 
     cls = _network_class(args, args.reg)
     domain = args.domain
@@ -179,7 +180,7 @@ def sup_test_points(d: int, domain: tuple[float, float], n_points: int, seed: in
     lo, hi = domain
     import torch
 
-    from ..learners import n_per_axis
+    from ..learners._interpolation import n_per_axis
 
     G = max(2, n_per_axis(max(1, n_points // 2), d))
     axis = torch.linspace(lo, hi, G, dtype=torch.float64)

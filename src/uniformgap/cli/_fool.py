@@ -6,6 +6,8 @@ from ._parser import domain as domain_arg
 from .._errors import InputError
 from ._parser import examples, human_bytes, positive_int, print_json, real
 
+# the names of learners.LEARNERS (the registry), spelled here so `--help` imports no torch;
+# tests/test_registry.py checks they agree
 _LEARNERS = ("gd", "grid", "poly")
 # float64 numbers held at once: the hat network's weights, 2^16 candidate centres, the m queries.
 _MAX_BYTES = 4 * 10**9
@@ -55,14 +57,9 @@ def register(sub) -> None:
 
 
 def _learner(name: str, epochs: int):
-    from ..learners import GradientConfig, GradientLearner, GridInterpolationLearner, PolynomialLeastSquares
+    from ..learners import GradientConfig, make_learner
 
-    if name == "gd":
-        return GradientLearner(GradientConfig(epochs=epochs))
-    if name == "grid":
-        return GridInterpolationLearner()
-    return PolynomialLeastSquares()
-
+    return make_learner(name, gradient=GradientConfig(epochs=epochs))
 
 
 def _run(args) -> int:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .._domain import domain_pair
+
 
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (no usage dump) and exit 2.
@@ -157,13 +159,10 @@ def domain(text: str) -> tuple[float, float]:
     precision in float64 (e.g. 0,1e308); the paper's cubes are [0,1]^d and [-1/2,1/2]^d.
     """
     allowed = "must be LO,HI with -1e6 <= LO < HI <= 1e6 (e.g. --domain -0.5,0.5 or --domain 0,1)"
-    try:
-        lo, hi = (float(part) for part in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}") from None
-    if not -_MAX_CORNER <= lo < hi <= _MAX_CORNER:
+    pair = domain_pair(text.split(","), bound=_MAX_CORNER)  # the package's one domain rule
+    if pair is None:
         raise argparse.ArgumentTypeError(f"{allowed}, got {text!r}")
-    return lo, hi
+    return pair
 
 
 def int_range(text: str, maximum_count: int = 10_000) -> list[int]:

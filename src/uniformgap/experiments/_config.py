@@ -34,6 +34,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from .._errors import InputError
 from .._presets import preset_names, preset_text
+from ..learners import GradientConfig
 
 PRESETS = preset_names()
 
@@ -120,17 +121,22 @@ TARGET_MODELS: dict[str, type[_Model]] = {
 
 
 # -- learners ----------------------------------------------------------------------------
+_PAPER_STUDENT = GradientConfig()  # the defaults of the "gd" student (one definition)
+
+
 class StudentConfig(_Model):
     """The gradient learner ("gd"): the paper's Adam schedule, MSE loss, float64."""
 
-    depth: Annotated[int, Field(ge=2, strict=True)] = 5  # paper: depth 5 students
-    width: Width = 32  # paper: widths {32, 512, 2048}; 32 is the cheapest
-    lr: PosFloat = 1e-4  # paper: Adam, learning rate 1e-4 ...
-    lr_final: PosFloat = 1e-6  # ... decaying exponentially per epoch to 1e-6
-    epochs: PosInt = 5000  # paper: 5000 epochs
+    # The paper's student and schedule are defined once, in learners.GradientConfig (arXiv:2205.13531,
+    # Appendix C, Tables 1 and 3; the why of each value is there); only batch_size differs in kind.
+    depth: Annotated[int, Field(ge=2, strict=True)] = _PAPER_STUDENT.depth
+    width: Width = _PAPER_STUDENT.width
+    lr: PosFloat = _PAPER_STUDENT.lr
+    lr_final: PosFloat = _PAPER_STUDENT.lr_final
+    epochs: PosInt = _PAPER_STUDENT.epochs
     batch_size: float = 0.02  # < 1: fraction of m (⌈0.02 m⌉, the paper's middle family); >= 1: absolute
-    standardize: bool = True  # paper: inputs standardised
-    dtype: Literal["float64", "float32"] = "float64"  # paper trains in float64
+    standardize: bool = _PAPER_STUDENT.standardize
+    dtype: Literal["float64", "float32"] = _PAPER_STUDENT.dtype  # type: ignore[assignment]
 
     @field_validator("batch_size", mode="before")
     @classmethod

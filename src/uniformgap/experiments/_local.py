@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ._nodes import record_attempt, this_host
-from ._trial import TrialSpec, run_trial, trial_dir
+from ._spec import TrialSpec
+from ._trial import run_trial, trial_dir
 
 # on_done(spec, error): error is None for a finished trial, else the exception's one-line text
 OnDone = Callable[[TrialSpec, str | None], None]

@@ -38,7 +38,7 @@ import torch
 from ._config import ExperimentConfig
 from ._run import plan_trials
 from ._targets import build_targets, target_dim
-from ._trial import TrialSpec, absolute_batch_size
+from ._spec import TrialSpec, absolute_batch_size
 
 STEPS = 3  # timed minibatch steps per trial shape: enough to average out one slow step
 WORK_CAP = 2**28  # multiply-adds per timed step (K'·B'·P); ~0.1 s on one core, so timing stays seconds

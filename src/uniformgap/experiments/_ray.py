@@ -28,7 +28,8 @@ from pathlib import Path
 from .._errors import InputError
 from ._config import ExecutionConfig
 from ._nodes import record_attempt
-from ._trial import TrialSpec, run_trial, trial_dir
+from ._spec import TrialSpec
+from ._trial import run_trial, trial_dir
 
 OnDone = Callable[[TrialSpec, str | None], None]
 

@@ -31,11 +31,13 @@ import pandas as pd
 
 from .._errors import InputError
 from ._config import ExperimentConfig, expand_grid, load_config
+from .._atomic import write_json_atomic, write_text_atomic
 from ._nodes import trial_nodes
-from ._results import assemble, read_trial_rows, write_json_atomic, write_table, write_text_atomic
+from ._results import assemble, read_trial_rows, write_table
 from ._targets import build_targets, n_targets, save_targets
 from ._tracking import make_trackers
-from ._trial import TrialSpec, checkpoint_epochs, is_done
+from ._spec import TrialSpec, checkpoint_epochs
+from ._trial import is_done
 
 EXECUTORS = ("ray", "local")
 # What a run (and `report` into it) writes in RUN_DIR: removed by ``overwrite=True``, nothing else is.
@@ -334,27 +336,25 @@ def summarize(table: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> li
     ``metrics`` None: l1, l2, linf, or the exact 1-D metrics when the run has no Monte-Carlo
     test columns (``evaluation.monte_carlo: false``).
 
-    At each trial's final checkpoint: mean over seeds (diverged seeds skipped), max over
-    teachers (a teacher whose seeds all diverged counts as +inf), min over config_id.
+    eq. (5) of arXiv:2205.13531 at each trial's final checkpoint — min over config_id of max over
+    teachers of the mean over seeds — computed by the one implementation,
+    :func:`uniformgap.analysis.minimax` (selection "test" on the final rows, kind "worst"), with its
+    conventions: a diverged seed counts as +inf, so a configuration that diverges on a teacher
+    loses the min; a value that is +inf for every configuration is reported as NaN.
     """
+    from ..analysis._estimator import minimax
+
     if table.empty:
         return []
     metrics = _summary_metrics(table.columns) if metrics is None else metrics
     last = table.groupby("trial_id")["epoch"].transform("max")
     final = table[table["epoch"] == last]
-    out = []
-    for m, at_m in final.groupby("n_samples", sort=True):
-        row: dict[str, Any] = {"n_samples": int(m)}
-        for metric in metrics:
-            if metric not in at_m:
-                continue
-            per_teacher = at_m.groupby(["config_id", "teacher"])[metric].mean().fillna(math.inf)
-            worst = per_teacher.groupby(level="config_id").max()
-            best = worst.idxmin()
-            row[metric] = float(worst[best]) if math.isfinite(worst[best]) else math.nan
-            row[f"{metric}_config"] = best
-        out.append(row)
-    return out
+    present = tuple(metric for metric in metrics if metric in final.columns)
+    out: dict[int, dict[str, Any]] = {int(m): {"n_samples": int(m)} for m in sorted(final["n_samples"].unique())}
+    for e in minimax(final, present, selection="test", kinds=("worst",)):
+        out[e.n_samples][e.metric] = e.value if math.isfinite(e.value) else math.nan
+        out[e.n_samples][f"{e.metric}_config"] = e.config
+    return list(out.values())
 
 
 def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None = None) -> str:

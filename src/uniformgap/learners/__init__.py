@@ -10,9 +10,23 @@ from ._gradient import EnsembleTrainer as EnsembleTrainer
 from ._gradient import GradientConfig as GradientConfig
 from ._gradient import GradientLearner as GradientLearner
 from ._interpolation import GridInterpolationLearner as GridInterpolationLearner
-from ._interpolation import PiecewiseConstant as PiecewiseConstant
-from ._interpolation import cell_centres as cell_centres
 from ._interpolation import error_bound as error_bound
-from ._interpolation import n_per_axis as n_per_axis
-from ._polynomial import LegendreExpansion as LegendreExpansion
 from ._polynomial import PolynomialLeastSquares as PolynomialLeastSquares
+from ._registry import LEARNERS as LEARNERS
+from ._registry import make_learner as make_learner
+
+__all__ = [
+    "CountingOracle",
+    "Oracle",
+    "Predictor",
+    "SampleBudgetExceeded",
+    "SampleLearner",
+    "EnsembleTrainer",
+    "GradientConfig",
+    "GradientLearner",
+    "GridInterpolationLearner",
+    "error_bound",
+    "PolynomialLeastSquares",
+    "LEARNERS",
+    "make_learner",
+]

@@ -20,7 +20,8 @@ import scipy.sparse as sp
 
 from .._errors import InputError
 from ..networks import ReLUNetwork
-from ._supcore import Layers, check_domain, check_pair, forward64, layers64, times, times_t
+from .._domain import check_box
+from ._supcore import Layers, check_pair, forward64, layers64, times, times_t
 
 _CHUNK = 1 << 16  # points per forward pass: bounded memory for any n_points
 
@@ -130,7 +131,7 @@ def regression_attack(
     """Lower bounds of sup_{x ∈ Ω} |f(x) − g(x)|: Monte-Carlo max, then sign-gradient ascent
     from the ``n_starts`` worst Monte-Carlo points (``seed`` drives the points)."""
     F, G = layers64(f, "f"), layers64(g, "g")
-    lo, hi = check_domain(domain, check_pair(F, G))
+    lo, hi = check_box(domain, check_pair(F, G))
     if not (isinstance(mc_points, int) and mc_points >= 1):
         raise InputError(f"`mc_points` must be an integer >= 1, got {mc_points!r}")
     if not (isinstance(n_starts, int) and n_starts >= 1):

@@ -23,7 +23,8 @@ from .._errors import InputError
 from ..networks import ReLUNetwork
 from ._attack import abs_diff, attack, sampled_top
 from ._bounds_prop import _check_method, diff_bounds_layers
-from ._supcore import check_domain, check_pair, check_positive, layers64, require_dense
+from .._domain import check_box
+from ._supcore import check_pair, check_positive, layers64, require_dense
 
 # Boxes bisected per step: large enough to amortise numpy overhead, small enough to keep
 # the refinement focused on the worst boxes.
@@ -82,7 +83,7 @@ def sup_error_bracket(
     what = "the certified bracket (CROWN bound propagation)"
     F, G = (require_dense(layers64(n, k), k, what) for n, k in ((f, "f"), (g, "g")))
     d = check_pair(F, G)
-    lo, hi = check_domain(domain, d)
+    lo, hi = check_box(domain, d)
     tol = check_positive("tol", tol)
     budget_s = check_positive("budget_s", budget_s)
     method = _check_method(method)

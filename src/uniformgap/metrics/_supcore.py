@@ -9,7 +9,6 @@ on a copy of the coefficients, whatever dtype the network was trained in.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -80,25 +79,6 @@ def check_pair(F: Layers, G: Layers, names: tuple[str, str] = ("f", "g")) -> int
     return d_f
 
 
-def check_domain(domain, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``domain`` = (lo, hi) (scalars or length-d sequences); returns float64 (d,) arrays."""
-    try:
-        lo, hi = domain
-        lo = np.broadcast_to(np.asarray(lo, dtype=np.float64), (d,)).copy()
-        hi = np.broadcast_to(np.asarray(hi, dtype=np.float64), (d,)).copy()
-    except (TypeError, ValueError):
-        raise InputError(
-            f"`domain` must be a pair (lo, hi) of numbers or of length-{d} sequences with lo < hi, "
-            f"got {domain!r} (e.g. domain=(-0.5, 0.5))"
-        ) from None
-    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and np.all(lo < hi)):
-        raise InputError(
-            f"`domain` must have finite lo < hi in every coordinate, got {_fmt_domain(domain)} "
-            "(e.g. domain=(-0.5, 0.5))"
-        )
-    return lo, hi
-
-
 def check_positive(name: str, value) -> float:
     """A finite number > 0 (tolerances, time budgets)."""
     try:
@@ -108,9 +88,3 @@ def check_positive(name: str, value) -> float:
     if not (math.isfinite(v) and v > 0):
         raise InputError(f"`{name}` must be a number > 0, got {value!r}")
     return v
-
-
-def _fmt_domain(domain) -> str:
-    lo, hi = domain
-    as_list = lambda v: list(v) if isinstance(v, Sequence | np.ndarray) else v  # noqa: E731
-    return f"({as_list(lo)!r}, {as_list(hi)!r})"

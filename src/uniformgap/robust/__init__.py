@@ -29,11 +29,9 @@ from ._c1 import c1_network as c1_network
 from ._c2 import C2Network as C2Network
 from ._c2 import GridCheck as GridCheck
 from ._c2 import c2_network as c2_network
-from ._c2 import simplex_interpolate as simplex_interpolate
 from ._counts import NetworkCounts as NetworkCounts
 from ._counts import c1_counts as c1_counts
 from ._counts import c2_counts as c2_counts
-from ._counts import grid_intervals as grid_intervals
 from ._counts import subspace_counts as subspace_counts
 from ._sizes import SizeRow as SizeRow
 from ._sizes import SizeTable as SizeTable
@@ -87,11 +85,9 @@ __all__: list[str] = [
     "C2Network",
     "GridCheck",
     "c2_network",
-    "simplex_interpolate",
     "NetworkCounts",
     "c1_counts",
     "c2_counts",
-    "grid_intervals",
     "subspace_counts",
     "SizeRow",
     "SizeTable",

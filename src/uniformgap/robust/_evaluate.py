@@ -211,7 +211,7 @@ def evaluate_split(
 
     certified, method = None, None
     if config.certify != "none" and isinstance(model, ReLUNetwork):
-        from ..metrics import margin_bounds
+        from ..metrics._bounds_prop import margin_bounds
 
         method = config.certify
         lo, hi = np.maximum(x64 - eps, 0.0), np.minimum(x64 + eps, 1.0)

@@ -8,7 +8,6 @@ from ._hat import HatNetwork as HatNetwork
 from ._hat import HatVerificationError as HatVerificationError
 from ._hat import hat_function as hat_function
 from ._hat import hat_network as hat_network
-from ._hat import validate_hat_args as validate_hat_args
 from ._lipschitz import layer_operator_norms as layer_operator_norms
 from ._lipschitz import lipschitz_bound as lipschitz_bound
 from ._lipschitz import log10_lipschitz_bound as log10_lipschitz_bound
@@ -34,6 +33,40 @@ from ._bounds import paper_upper_log10_error as paper_upper_log10_error
 from ._bounds import paper_upper_log10_samples as paper_upper_log10_samples
 from ._sweep import BoundsReport as BoundsReport
 from ._sweep import BoundsSweep as BoundsSweep
-from ._sweep import atoms_frontier as atoms_frontier
 from ._sweep import bounds_sweep as bounds_sweep
 from ._sweep import plot_bounds_sweep as plot_bounds_sweep
+
+__all__ = [
+    "NetworkClass",
+    "HatNetwork",
+    "HatVerificationError",
+    "hat_function",
+    "hat_network",
+    "layer_operator_norms",
+    "lipschitz_bound",
+    "log10_lipschitz_bound",
+    "derived_lower_applicability",
+    "derived_lower_error",
+    "derived_lower_error_closed",
+    "derived_lower_log10_error",
+    "derived_lower_log10_error_closed",
+    "derived_lower_log10_samples",
+    "derived_lower_log10_samples_optimised",
+    "derived_upper_error",
+    "derived_upper_log10_error",
+    "derived_upper_log10_samples",
+    "l2_learning_log10_error",
+    "l2_learning_log10_samples",
+    "linear_space_samples",
+    "log10_C",
+    "log10_sup_bound",
+    "paper_applicability",
+    "paper_lower_log10_error",
+    "paper_lower_log10_samples",
+    "paper_upper_log10_error",
+    "paper_upper_log10_samples",
+    "BoundsReport",
+    "BoundsSweep",
+    "bounds_sweep",
+    "plot_bounds_sweep",
+]

@@ -34,6 +34,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from .._domain import check_domain
 from .._errors import InputError
 from ..networks import ReLUNetwork
 from ._class import NetworkClass
@@ -292,16 +293,8 @@ def _check_M(M: Any, n: Mapping[str, str]) -> float:
 
 
 def _check_domain(domain: Any, style: str, n: Mapping[str, str]) -> tuple[float, float]:
-    try:
-        lo, hi = (float(v) for v in domain)
-    except (TypeError, ValueError):
-        lo = hi = math.nan
     # |y_i| ≤ 1 keeps the first-layer biases ∓w y_i within c (docs/theory.md §3).
-    if not (-1.0 <= lo < hi <= 1.0):
-        raise InputError(
-            f"`{n['domain']}` must be a pair (lo, hi) with -1 <= lo < hi <= 1, got {domain!r} "
-            "(e.g. (0.0, 1.0) or (-0.5, 0.5))"
-        )
+    lo, hi = check_domain(domain, name=n["domain"], bound=1.0, example="(0.0, 1.0) or (-0.5, 0.5)")
     if style == "paper" and (lo, hi) != (0.0, 1.0):
         raise InputError(
             f"`{n['domain']}` must be (0.0, 1.0) for style 'paper' (its biases are bounded for y in [0,1]^d), "
