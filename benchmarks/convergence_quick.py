@@ -9,7 +9,7 @@ printed: the median train RMSE next to the median test L2 (do the students fit t
 samples?) and the CPU time of each run (timings on a shared machine are noisy; CPU seconds
 per epoch are the number to extrapolate from).
 
-    python benchmarks/convergence_quick.py                       # quick preset, m = 1000, 1× vs 4×
+    python benchmarks/convergence_quick.py                       # quick preset at its largest m, 1× vs 4×
     python benchmarks/convergence_quick.py --factor 4 --set student.lr=1e-3
 
 This is a script, not a test: it prints numbers, it asserts nothing.

@@ -178,6 +178,8 @@ def test_presets_plan_the_documented_grids():
     assert quick.target.d == 1 and quick.target.n >= 8 and len(quick.seeds) == 3
     # one configuration: the quick budget goes into training it to convergence, evaluated exactly
     assert len(expand_grid(quick)) == 1 and len(quick.n_samples) >= 3
+    # sample sizes span a decade, largest first (the longest trial starts first on a 2-core machine)
+    assert max(quick.n_samples) >= 10 * min(quick.n_samples) and quick.n_samples == sorted(quick.n_samples, reverse=True)
     assert quick.evaluation.monte_carlo is False and quick.target.width == 32  # the paper's teacher width
     trials = plan_trials(load_config("paper-1d"))
     # 9 variants x 4 sizes x 4 teacher chunks of 10; every (teacher, seed) once per (variant, m)
