@@ -113,6 +113,9 @@ def test_worst_location_is_the_exact_argmax_and_its_distance(tiny_run):
         x = x_train.numpy()[:, 0]
         assert w.spacing == pytest.approx(1.0 / w.n_samples)
         assert w.distance == pytest.approx(np.abs(x - w.argmax[0]).min() * w.n_samples, rel=1e-12)
+        # the worst student's own fit: its train RMSE over its test L2, from the table row
+        assert w.fit_ratio == pytest.approx(math.sqrt(float(row["train_loss"])) / float(row["l2_exact"]), rel=1e-12)
+        assert w.fit_regime == ("sampling-limited" if w.fit_ratio < RHO_SAMPLING else "optimisation-limited")
 
 
 def test_fit_and_headline_of_the_real_run(tiny_run):
@@ -148,3 +151,12 @@ def test_cli_analyze_opens_with_the_finding(tiny_run, capsys):
     assert main(["analyze", str(tiny_run), "--bootstrap", "0", "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["diagnostics"]["headline"] == list(a.diagnostics.headline)
+
+
+def test_one_students_fit_ratio_by_hand():
+    from uniformgap.analysis._diagnostics import _row_fit_ratio
+
+    row = pd.Series({"train_loss": 4e-6, "l2_exact": 4e-3, "l2": 1.0})
+    assert _row_fit_ratio(row) == pytest.approx(0.5)  # sqrt(4e-6) / 4e-3, l2_exact preferred over l2
+    assert regime(_row_fit_ratio(row)) == "optimisation-limited"
+    assert math.isnan(_row_fit_ratio(pd.Series({"train_loss": 1e-6})))

@@ -152,10 +152,12 @@ def _print_diagnostics(diagnostics) -> None:
         print(f"where the worst error sits: the worst student's argmax x* of |f - g|; distance to the nearest "
               f"training sample in sample spacings h = (hi-lo) m^(-1/d); in the largest gaps = farther than "
               f"{GAP_QUANTILE:.0%} of the domain")
-        rows = [("m", "student", "x*", "sup", "distance/h", f"{GAP_QUANTILE:.0%} quantile", "largest gaps")]
+        rows = [("m", "student", "x*", "sup", "distance/h", f"{GAP_QUANTILE:.0%} quantile", "largest gaps",
+                 "its train RMSE/test L2")]
         rows += [(str(w.n_samples), f"{w.config} teacher {w.teacher} seed {w.seed} @{w.epoch}",
                   ",".join(f"{v:.4g}" for v in w.argmax) + f" ({w.source})", _g4(w.sup), _g(w.distance),
-                  _g(w.gap_quantile), "yes" if w.in_largest_gaps else "no") for w in diagnostics.locations]
+                  _g(w.gap_quantile), "yes" if w.in_largest_gaps else "no", f"{_g(w.fit_ratio)} ({w.fit_regime})")
+                 for w in diagnostics.locations]
         _print_rows(rows)
 
 
