@@ -194,7 +194,7 @@ def worst_locations(analysis) -> tuple[tuple[WorstLocation, ...], tuple[str, ...
                 budget = float((analysis.run.config.get("evaluation") or {}).get("network_metric_budget_s", 10.0))
                 res = sup_error_bracket(student, target.network, analysis.context.domain, budget_s=budget)
                 x_star, value, source = np.array(res.argmax), res.lower, "bracket witness"
-        except Exception as exc:  # a student not stored, a partial run, ...
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:  # a student not stored, a partial run, ... (a bug still raises)
             notes.append(f"where the worst error sits at m = {m}: not available ({type(exc).__name__}: {exc})")
             continue
         x = np.asarray(x_train.detach().cpu().numpy() if hasattr(x_train, "detach") else x_train, float).reshape(-1, d)
