@@ -11,6 +11,8 @@ import json
 import re
 import subprocess
 
+import numpy as np
+
 import pytest
 import torch
 
@@ -18,7 +20,7 @@ from test_report import CHROMIUM_FLAGS, _chromium
 from uniformgap.analysis._robust_report import robust_headline, run_kind, write_robust_report
 from uniformgap.cli import main
 
-TINY = ["--epochs", "2", "--width", "8", "--eval-steps", "2", "--eval-restarts", "1", "--no-library"]
+TINY = ["--epochs", "2", "--width", "16", "--eval-steps", "2", "--eval-restarts", "1", "--no-library"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,7 @@ def robust_dir(tmp_path_factory):
     torch.set_num_threads(1)
     try:
         out = tmp_path_factory.mktemp("robust") / "run"
-        assert main(["robust", "train", "breast-cancer", "--eps", "0.05", "--seeds", "0,1", *TINY,
+        assert main(["robust", "train", "digits", "--eps", "0.05", "--seeds", "0,1", *TINY,
                      "--out", str(out), "--json"]) == 0
     finally:
         torch.set_num_threads(threads)
@@ -82,6 +84,41 @@ def test_the_curves_figure_is_embedded_byte_for_byte(report, robust_dir):
     assert "http://" not in text and "https://" not in text
     imgs = re.findall(r"src='data:image/png;base64,([^']+)'", text)
     assert [base64.b64decode(d) for d in imgs] == [(robust_dir / "curves.png").read_bytes()]
+
+
+def test_test_intervals_are_a_bootstrap_of_the_saved_per_point_verdicts(robust_dir, report):
+    """Rebuild the per-point verdicts from the saved models (numpy forward pass) and witnesses
+    (indices of correct but fooled test points), resample the points by hand: the stored interval."""
+    from uniformgap.networks import load_network
+    from uniformgap.robust import load_dataset
+
+    table = json.loads((robust_dir / "table.json").read_text())
+    b = table["bootstrap"]
+    assert b["n_bootstrap"] == 1000 and b["level"] == 0.95 and b["seed"] == 0
+    data = load_dataset("digits")
+    for s in table["summary"]:
+        clean, robust = [], []
+        for seed in s["seeds"]:
+            net, _ = load_network(robust_dir / s["training"] / f"seed{seed}.json")
+            h = data.x_test
+            for i, (A, bias) in enumerate(net.layers):
+                h = h @ A.numpy().T + bias.numpy()
+                h = np.maximum(h, 0) if i < net.depth - 1 else h
+            correct = h.argmax(1) == data.y_test
+            fooled = np.zeros(len(correct), bool)
+            fooled[np.load(robust_dir / s["training"] / f"seed{seed}_witnesses.npz")["index"]] = True
+            clean.append(correct)
+            robust.append(correct & ~fooled)
+        for key, per_seed in (("test_clean", clean), ("test_robust", robust)):
+            a = np.mean(per_seed, axis=0)
+            rng = np.random.default_rng(0)
+            means = [a[rng.integers(0, len(a), size=(1, len(a)))][0].mean() for _ in range(1000)]
+            want = np.percentile(means, [2.5, 97.5])
+            assert s[f"{key}_ci"] == pytest.approx(want, abs=1e-12), key
+            assert s[f"{key}_ci"][0] <= s[key] <= s[f"{key}_ci"][1]
+            ci = f"CI [{s[f'{key}_ci'][0]:.3g}, {s[f'{key}_ci'][1]:.3g}]"
+            assert ci in report.read_text()
+    assert "95% percentile bootstrap interval over test points (1000 replicates, seed 0)" in report.read_text()
 
 
 def _table(train_robust, test_robust, certified, *, full=True, clean=None):
