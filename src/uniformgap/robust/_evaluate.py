@@ -9,7 +9,8 @@ For a classifier f (logits) and a labelled set {(x_i, y_i)}, radius δ = ``eps``
   (``_attack_libs``), the per-point worst case over all attacks;
 - certified robust accuracy (a LOWER bound; ReLU MLPs only): (1/N) Σ 1{margin lower bound > 0} on the
   box [max(x−δ,0), min(x+δ,1)] ⊇ B_p(x,δ) ∩ [0,1]^d, by interval/CROWN bound propagation
-  (:func:`uniformgap.metrics.margin_bounds`).
+  (:func:`uniformgap.metrics.margin_bounds`); for ℓ2 on box ∩ B_2(x,δ): every linear bound is also
+  minimised over the ball itself (CROWN, Zhang et al. 2018, Thm 3.2), the tighter value kept.
 
 Everything is computed in eval mode on the full, un-augmented sets. The classifier whose robustness
 is reported is the model evaluated in float64 (the saved JSON network): attacks run in the training
@@ -170,7 +171,8 @@ def evaluate_split(
 
         method = config.certify
         lo, hi = np.maximum(x64 - eps, 0.0), np.minimum(x64 + eps, 1.0)
-        certified = margin_bounds(model, lo, hi, y, method=method) > 0
+        ball = (x64, eps) if norm == "2" else None  # ℓ2: the ball itself, not only its bounding box
+        certified = margin_bounds(model, lo, hi, y, method=method, ball=ball) > 0
         if method == "auto":
             method = "crown" if x64.shape[1] <= 64 else "crown-ibp"
     return RobustEvaluation(split=split, eps=eps, norm=norm, clean_correct=clean_correct, fooled=fooled,
