@@ -43,3 +43,19 @@ def test_both_evaluators_fill_in_the_one_record(one_thread):
     ev_net = evaluate_split(net, x, y, eps=0.01, config=EvalConfig(steps=2, restarts=1, library=()))
     assert type(ev_clf) is type(ev_net) is RobustEvaluation and SplitEval is RobustEvaluation
     assert ev_clf.margin is not None and ev_net.certified is not None
+
+
+def test_l2_evaluation_certifies_on_the_ball_and_keeps_the_sandwich(one_thread):
+    from uniformgap.metrics._bounds_prop import margin_bounds
+    from uniformgap.networks import ReLUNetwork
+
+    rng = np.random.default_rng(1)
+    layers = [(rng.normal(size=(12, 10)) / 3, rng.normal(size=12) * 0.1), (rng.normal(size=(3, 12)) / 3, np.zeros(3))]
+    net = ReLUNetwork.from_arrays(layers)
+    x = rng.uniform(0.2, 0.8, size=(60, 10))
+    y = (np.maximum(x @ layers[0][0].T + layers[0][1], 0) @ layers[1][0].T).argmax(1)  # its own predictions
+    eps = 0.3
+    ev = evaluate_split(net, x, y, eps=eps, norm="2", config=EvalConfig(steps=5, restarts=1, library=()))
+    box = margin_bounds(net, np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1), y) > 0
+    assert np.all(ev.certified >= box) and ev.certified.sum() > box.sum()
+    assert ev.certified_accuracy <= ev.robust <= ev.clean == 1.0
