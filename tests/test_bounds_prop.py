@@ -26,15 +26,20 @@ def _margins(layers, x, y):
     return h[np.arange(len(y)), y] - other
 
 
+def _problem(arch, eps, *, net_seed, seed, n):
+    """A random network, n random points of [0,1]^d, their eps-boxes clipped to the cube, random labels."""
+    layers, net = _net(arch, seed=net_seed)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(size=(n, arch[0]))
+    lo, hi = np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1)
+    return layers, net, rng, x, lo, hi, rng.integers(0, arch[-1], size=n)
+
+
 @pytest.mark.parametrize("method", ["ibp", "crown-ibp", "crown", "auto"])
 @pytest.mark.parametrize("arch,eps", [((2, 8, 8, 3), 0.05), ((5, 16, 4), 0.05), ((40, 24, 24, 10), 0.01), ((3, 2), 0.1)])
 def test_margin_bounds_contain_sampled_margins(arch, eps, method):
-    layers, net = _net(arch, seed=sum(arch))
-    rng = np.random.default_rng(0)
-    n, d = 30, arch[0]
-    x = rng.uniform(size=(n, d))
-    lo, hi = np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1)
-    y = rng.integers(0, arch[-1], size=n)
+    layers, net, rng, x, lo, hi, y = _problem(arch, eps, net_seed=sum(arch), seed=0, n=30)
+    n, d = x.shape
     lb = margin_bounds(net, lo, hi, y, method=method)
     samples = rng.uniform(lo[:, None, :], hi[:, None, :], size=(n, 300, d))
     corners = np.where(rng.integers(0, 2, size=(n, 300, d)).astype(bool), lo[:, None, :], hi[:, None, :])
@@ -112,12 +117,8 @@ def _pgd_ball(layers, x, y, eps, steps=25):
 @pytest.mark.parametrize("method", ["ibp", "crown-ibp", "crown"])
 @pytest.mark.parametrize("arch,eps", [((5, 8, 8, 3), 0.3), ((20, 16, 4), 0.5), ((3, 6, 6, 6, 2), 0.2)])
 def test_l2_ball_bounds_are_sound_and_never_looser_than_the_box(arch, eps, method, one_thread):
-    layers, net = _net(arch, seed=sum(arch) + 1)
-    rng = np.random.default_rng(5)
-    n, d = 25, arch[0]
-    x = rng.uniform(size=(n, d))
-    lo, hi = np.clip(x - eps, 0, 1), np.clip(x + eps, 0, 1)
-    y = rng.integers(0, arch[-1], size=n)
+    layers, net, rng, x, lo, hi, y = _problem(arch, eps, net_seed=sum(arch) + 1, seed=5, n=25)
+    n, d = x.shape
     box = margin_bounds(net, lo, hi, y, method=method)
     ball = margin_bounds(net, lo, hi, y, method=method, ball=(x, eps))
     assert np.all(ball >= box)
