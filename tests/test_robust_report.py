@@ -57,7 +57,7 @@ def test_the_finding_comes_first_and_the_table_is_the_run_s(report, robust_dir):
     for s in table["summary"]:
         t = s["training"]
         line = (f"{t} training: robust train {s['train_robust']:.3f} vs robust test {s['test_robust']:.3f} "
-                f"— gap {s['train_robust'] - s['test_robust']:.3f}")
+                f"— gap {round(s['train_robust'] - s['test_robust'], 3) + 0.0:.3f}")
         assert html.escape(line) in text, line
         # each robust cell is the bracket certified <= true <= attack of table.json
         for split in ("train", "val", "test"):
@@ -143,6 +143,10 @@ def test_headline_says_when_a_small_gap_comes_from_underfitting():
     assert "NOT fit" not in fit[0] and not any("certified robust accuracy is 0" in t for t in fit)
     big = robust_headline(_table(0.70, 0.30, 0.3))  # underfit, but the gap is not small
     assert "NOT fit" in big[0] and "the gap is small" not in big[0]
+    clean = robust_headline(_table(0.98, 0.6, 0.3, clean=(0.04, 0.05)))[0]
+    assert clean.startswith("clean training: robust train 0.040 vs robust test 0.050 — gap -0.010")
+    assert "clean training does not minimise the robust training loss (robust train accuracy 0.040)" in clean
+    assert "gap 0.000 " in robust_headline(_table(0.5, 0.5 + 1e-9, 0.0))[0]  # no "-0.000"
 
 
 def test_headline_compares_trainings_and_flags_a_weak_attack():

@@ -91,11 +91,12 @@ def robust_headline(table: dict[str, Any]) -> list[str]:
         t, rt, rte, gap = s["training"], s.get("train_robust"), s.get("test_robust"), s.get("robust_gap")
         if rt is None or rte is None:
             continue
-        line = (f"{t} training: robust train {rt:.3f} vs robust test {rte:.3f} — gap {gap:.3f} "
+        line = (f"{t} training: robust train {rt:.3f} vs robust test {rte:.3f} — gap {round(gap, 3) + 0.0:.3f} "
                 "(attack robust accuracies, upper bounds on the true ones)")
         if rt < FIT_THRESHOLD:
             line += (f"; the network has NOT fit the robust training loss (robust train accuracy {rt:.3f} < "
-                     f"{FIT_THRESHOLD:g})")
+                     f"{FIT_THRESHOLD:g})" if t == "adversarial" else
+                     f"; clean training does not minimise the robust training loss (robust train accuracy {rt:.3f})")
             if abs(gap) < SMALL_GAP:
                 line += ": the gap is small because the robust training error itself is large, not because robustness generalizes"
         lines.append(line)

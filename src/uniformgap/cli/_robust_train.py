@@ -128,9 +128,10 @@ def _train(args, config, data, out: Path) -> int:
         raise KeyboardInterrupt  # nothing usable: the top-level handler prints "interrupted"
     summary = summarize(evals, config.eval)
     ev = config.eval
-    extra = {"bootstrap": {"n_bootstrap": ev.bootstrap, "level": ev.bootstrap_level, "seed": ev.bootstrap_seed,
-                           "over": "test points"},"config": config.model_dump(mode="json"), "data": {**meta, "description": data.description},
-             "status": "partial" if note else "complete", "note": note}
+    extra = {"config": config.model_dump(mode="json"), "data": {**meta, "description": data.description},
+             "status": "partial" if note else "complete", "note": note,
+             "bootstrap": {"n_bootstrap": ev.bootstrap, "level": ev.bootstrap_level, "seed": ev.bootstrap_seed,
+                           "over": "test points"}}
     write_tables(out, evals, summary, extra)
     curves = str(plot_curves(evals, out / "curves.png"))
     per = {}

@@ -95,7 +95,7 @@ def training_config(run: RunConfig, training: str) -> TrainConfig:
 def summarize(evals: list[TrainedEval], eval: EvalConfig = EvalConfig()) -> list[dict[str, Any]]:
     """Per training: mean and [min, max] over seeds of {split}_{clean,robust,certified}, the
     robust generalization gap robust_train − robust_test, and percentile bootstrap intervals
-    test_{clean,robust,certified}_ci over test points (:func:`test_intervals`)."""
+    test_{clean,robust,certified}_ci over test points (:func:`point_intervals`)."""
     out = []
     for training in dict.fromkeys(e.training for e in evals):
         rows = [e.record() for e in evals if e.training == training]
@@ -109,14 +109,14 @@ def summarize(evals: list[TrainedEval], eval: EvalConfig = EvalConfig()) -> list
                 summ[key] = None
         if summ.get("train_robust") is not None and summ.get("test_robust") is not None:
             summ["robust_gap"] = summ["train_robust"] - summ["test_robust"]
-        summ.update(test_intervals([e for e in evals if e.training == training], eval))
+        summ.update(point_intervals([e for e in evals if e.training == training], eval))
         summ["full_suite"] = all(r.get("full_suite", False) for r in rows)
         summ["interrupted"] = any(r["interrupted"] for r in rows)
         out.append(summ)
     return out
 
 
-def test_intervals(evals: list[TrainedEval], eval: EvalConfig = EvalConfig()) -> dict[str, list[float]]:
+def point_intervals(evals: list[TrainedEval], eval: EvalConfig = EvalConfig()) -> dict[str, list[float]]:
     """{test_clean_ci, test_robust_ci, test_certified_ci}: [lo, hi] percentile bootstrap intervals
     of the seed-mean test accuracies over test points (``eval.bootstrap`` replicates at
     ``eval.bootstrap_level``, generator seeded with ``eval.bootstrap_seed``: the same draw of points
