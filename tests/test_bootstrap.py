@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from uniformgap import InputError
-from uniformgap.analysis._bootstrap import percentile_interval, resample_indices
+from uniformgap.analysis._bootstrap import mean_interval, percentile_interval, resample_indices
 from uniformgap.analysis._estimator import build_cubes
 from uniformgap.analysis._bootstrap import bootstrap_cube, percentile
 from uniformgap.analysis._estimator import Cube, estimate_cube
@@ -124,3 +124,30 @@ def test_percentile_matches_numpy_and_handles_infinity():
     with pytest.raises(InputError) as exc:
         percentile_interval(v, 95)
     assert str(exc.value) == "`level` must be a number in (0, 1), got 95 (e.g. level=0.95)"
+
+
+def _brute_mean_interval(a, n_boot, rng, level):
+    means = [a[rng.integers(0, len(a), size=(1, len(a)))][0].mean() for _ in range(n_boot)]
+    return tuple(np.percentile(means, [50 * (1 - level), 50 * (1 + level)]))
+
+
+def test_mean_interval_equals_a_brute_force_resample_of_points():
+    a = (np.random.default_rng(2).random(57) < 0.3).astype(float)
+    got = mean_interval(a, 300, np.random.default_rng(9), 0.9)
+    assert got == pytest.approx(_brute_mean_interval(a, 300, np.random.default_rng(9), 0.9), rel=1e-12)
+    # S seeds on the same points: the bootstrap of the per-point seed mean
+    seeds = np.random.default_rng(3).random((3, 57)) < 0.5
+    assert mean_interval(seeds, 200, np.random.default_rng(1)) == mean_interval(seeds.mean(0), 200, np.random.default_rng(1))
+
+
+def test_mean_interval_covers_a_bernoulli_rate_at_about_the_nominal_level():
+    rng = np.random.default_rng(77)
+    hits = sum(lo <= 0.3 <= hi for lo, hi in (mean_interval(rng.random(300) < 0.3, 400, rng) for _ in range(200)))
+    assert 0.88 <= hits / 200 <= 0.99
+
+
+def test_mean_interval_degenerate_and_bad_inputs():
+    assert mean_interval(np.ones(20, bool), 50, np.random.default_rng(0)) == (1.0, 1.0)
+    with pytest.raises(InputError) as exc:
+        mean_interval(np.zeros((2, 3, 4)), 10, np.random.default_rng(0))
+    assert str(exc.value) == "`values` must be a non-empty (n,) or (S, n) array, got shape (2, 3, 4)"

@@ -56,7 +56,7 @@ def test_zero_robust_error_below_eps_on_training_points(norm, p):
     clf = RobustClassifier(x, y, norm=norm)
     eps = _eps(x, y, p)
     ev = evaluate(clf, x, y, delta=0.999 * eps, steps=10, restarts=1)
-    assert ev.clean_accuracy == ev.certified_accuracy == ev.attack_accuracy == 1.0
+    assert ev.clean == ev.certified_accuracy == ev.robust == 1.0
 
 
 def test_the_counter_example_at_delta_equal_eps_is_broken():
@@ -67,7 +67,7 @@ def test_the_counter_example_at_delta_equal_eps_is_broken():
     assert below.certified_accuracy == 1.0
     at = evaluate(clf, x, y, delta=eps)
     assert at.certified_accuracy == 0.0  # |g|/2 = ε is not > δ = ε
-    assert at.attack_accuracy == 0.0  # x' = ε: d(x',A) = d(x',B), sgn g = 0, an error for both labels
+    assert at.robust == 0.0  # x' = ε: d(x',A) = d(x',B), sgn g = 0, an error for both labels
     assert clf.predict(np.array([[eps]]))[0][0] == -1
 
 
@@ -91,12 +91,12 @@ def test_certified_never_exceeds_attack_on_any_point(norm):
     prev = None
     for delta in (0.0, 0.02, 0.05, 0.1, 0.3):
         ev = evaluate(clf, xt, yt, delta=delta, steps=10, restarts=1)
-        assert np.all(ev.certified <= ev.survived) and np.all(ev.survived <= ev.correct)
-        assert ev.certified_accuracy <= ev.attack_accuracy <= ev.clean_accuracy
+        assert np.all(ev.certified <= ~ev.fooled) and np.all(~ev.fooled <= ev.clean_correct)
+        assert ev.certified_accuracy <= ev.robust <= ev.clean
         if prev is not None:
             assert ev.certified_accuracy <= prev.certified_accuracy
         prev = ev
-    assert prev.attack_accuracy < prev.clean_accuracy  # δ = 0.3 breaks points: the attack is not a no-op
+    assert prev.robust < prev.clean  # δ = 0.3 breaks points: the attack is not a no-op
 
 
 def test_binary_only_functions_and_bad_labels():

@@ -248,14 +248,7 @@ def render_html(analysis: Analysis, figures) -> str:
     """The report as one HTML string (figures: a FigureSet)."""
     run = analysis.run
     name = run.config.get("name", run.run_dir.name)
-    parts = [
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-        f"<title>uniformgap report: {html.escape(str(name))}</title><style>{_CSS}</style></head><body>",
-        f"<h1>uniformgap report: {html.escape(str(name))}</h1>",
-        f"<p class=small>Run directory <code>{html.escape(str(run.run_dir))}</code>; report written "
-        f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.</p>",
-        _headline(analysis),
-    ]
+    parts = [*page_head(str(name), run.run_dir), _headline(analysis)]
     if run.partial:
         parts.append("<div class=warn><b>PARTIAL RUN</b>: the run is incomplete or still going; the numbers "
                      "below use only the rows that exist.</div>")
@@ -279,13 +272,7 @@ def render_html(analysis: Analysis, figures) -> str:
         *_sup_section(analysis),
         "<h2>Figures</h2>",
     ]
-    for f in figures.files:
-        data = base64.b64encode(f.png.read_bytes()).decode("ascii")
-        parts.append(f"<figure><img alt='{html.escape(f.name)}' src='data:image/png;base64,{data}'>"
-                     f"<figcaption>{html.escape(f.caption)}</figcaption></figure>")
-    versions = _versions()
-    machine = {"node": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-               "cpus": os.cpu_count()}
+    parts += [figure_html(f.png, f.name, f.caption) for f in figures.files]
     parts += [
         "<h2>Resolved configuration</h2>",
         f"<pre>{html.escape(yaml.safe_dump(run.config, sort_keys=False) if run.config else '(no config.yaml)')}</pre>",
@@ -294,14 +281,41 @@ def render_html(analysis: Analysis, figures) -> str:
         f"{len(run.table)} rows, {run.table['config_id'].nunique()} configurations, "
         f"{run.table['teacher'].nunique()} teachers, {run.table['seed'].nunique()} seeds.</p>",
         f"<pre>{html.escape(json.dumps(run.info, indent=2, default=str))}</pre>",
+        *page_tail(),
+    ]
+    return "\n".join(parts)
+
+
+def page_head(title: str, run_dir: Path) -> list[str]:
+    """The document start, the title and the provenance line (shared by every report kind)."""
+    return [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        f"<title>uniformgap report: {html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>uniformgap report: {html.escape(title)}</h1>",
+        f"<p class=small>Run directory <code>{html.escape(str(run_dir))}</code>; report written "
+        f"{_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')}.</p>",
+    ]
+
+
+def figure_html(png: Path, name: str, caption: str) -> str:
+    """One embedded figure: the PNG as base64, so the report reads offline."""
+    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+    return (f"<figure><img alt='{html.escape(name)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+
+
+def page_tail() -> list[str]:
+    """The analysis environment (machine, package versions), the command, the image check, the end."""
+    machine = {"node": platform.node(), "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+               "cpus": os.cpu_count()}
+    return [
         "<h2>Analysis environment</h2>",
         "<table>" + "".join(f"<tr><th class=l>{html.escape(k)}</th><td class=l>{html.escape(str(v))}</td></tr>"
-                            for k, v in {**machine, **versions}.items()) + "</table>",
+                            for k, v in {**machine, **_versions()}.items()) + "</table>",
         f"<p class=small>Command: <code>{html.escape(' '.join(sys.argv[:1] + sys.argv[1:]))}</code></p>",
         "<p id=img-status class=small>images loaded: (script not run)</p>",
         f"<script>{_SCRIPT}</script></body></html>",
     ]
-    return "\n".join(parts)
 
 
 def write_report(

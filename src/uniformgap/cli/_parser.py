@@ -12,6 +12,7 @@ import math
 import os
 import re
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -36,12 +37,14 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 class _Formatter(argparse.HelpFormatter):
-    """Wraps descriptions as usual but prints an ``examples(...)`` epilog line by line."""
+    """Wraps descriptions as usual, but never inside a hyphenated word (a command such as
+    ``--preset robust-quick`` stays copyable), and prints an ``examples(...)`` epilog line by line."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if text.startswith(_EXAMPLES):
             return "\n".join(indent + line for line in text.splitlines())
-        return super()._fill_text(text, width, indent)
+        text = self._whitespace_matcher.sub(" ", text).strip()
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False)
 
 
 _EXAMPLES = "examples:"

@@ -1,6 +1,8 @@
 """`uniformgap report RUN_DIR [--out FILE.html]`: one self-contained HTML report.
 
-Thin over :func:`uniformgap.analysis.write_report`; prints the report's path.
+Thin over :func:`uniformgap.analysis.write_report` (a student–teacher run of `uniformgap run`)
+and :func:`uniformgap.analysis.write_robust_report` (a `uniformgap robust train` directory);
+the kind of run directory is detected; prints the report's path.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from ._parser import check_output, examples
 DESCRIPTION = (
     "Write one self-contained HTML file (figures embedded, tables, the resolved config, package "
     "versions, machine, run time, the estimator's definition and the selection rule) that reads "
-    "offline. Default output RUN_DIR/report.html; figures also go to RUN_DIR/figures."
+    "offline. Default output RUN_DIR/report.html; figures also go to RUN_DIR/figures. On a "
+    "`robust train` directory: the finding in words, clean/robust x train/test with certified brackets "
+    "for clean and adversarial training side by side, bootstrap intervals, the attacks, the selected "
+    "epochs and the robust-overfitting curves (--selection/--metrics/--bootstrap/--seed/--figures are "
+    "for student-teacher runs only)."
 )
 
 
 def register(sub) -> None:
     p = sub.add_parser("report", help="self-contained HTML report of a run", description=DESCRIPTION,
                        epilog=examples("uniformgap report runs/quick-20250101-120000",
-                                       "uniformgap report RUN_DIR --out report.html --selection test"))
+                                       "uniformgap report RUN_DIR --out report.html --selection test",
+                                       "uniformgap report runs/robust-quick"))
     add_analysis_options(p)
     p.add_argument("--out", default=None, metavar="FILE.html", help="output file (default RUN_DIR/report.html)")
     p.add_argument("--figures", default=None, metavar="DIR", help="where the PNG/PDF figures go (default RUN_DIR/figures)")
@@ -33,6 +40,10 @@ _INPUTS = ("results.parquet", "results.csv", "config.yaml", "run.json")
 
 
 def run(args) -> int:
+    from ..analysis._robust_report import run_kind
+
+    if run_kind(args.run_dir) == "robust":
+        return _robust(args)
     from ..analysis import write_report
 
     run_data, config = run_and_config(args)
@@ -42,4 +53,22 @@ def run(args) -> int:
     if run_data.partial:
         print("uniformgap report: PARTIAL run: reporting the rows that exist", file=sys.stderr)
     print(write_report(run_data, args.out, config=config, figures_dir=args.figures))
+    return 0
+
+
+def _robust(args) -> int:
+    from .._errors import InputError
+    from ..analysis._robust_report import ROBUST_FILES, load_robust_run, write_robust_report
+
+    run_dir = Path(args.run_dir)
+    for flag, value in (("--metrics", args.metrics), ("--figures", args.figures)):
+        if value is not None:
+            raise InputError(f"`{flag}` applies to student-teacher runs only, got {value!r} for the robust run "
+                             f"'{run_dir}' (e.g. uniformgap report {run_dir})")
+    out = Path(args.out) if args.out is not None else run_dir / "report.html"
+    check_output("--out", out, suffixes=(".html", ".htm"), inputs=tuple(run_dir / n for n in ROBUST_FILES))
+    table = load_robust_run(run_dir)
+    if table.get("status") == "partial":
+        print("uniformgap report: PARTIAL robust run: reporting the models that exist", file=sys.stderr)
+    print(write_robust_report(run_dir, out))
     return 0

@@ -37,7 +37,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..robust import RobustClassifier, evaluate, load_dataset
+    from ..robust import RobustClassifier, classifier_summary, evaluate, load_dataset
     from ..robust._separation import parse_norm
 
     norm = parse_norm(args.norm)
@@ -66,7 +66,7 @@ def run(args) -> int:
         "train_separation": sep,
         "eps": sep / 2,
         "c": (args.delta / (sep / 2)) if sep > 0 else math.inf,
-        **{split: {**ev.to_dict(), "ties": int((ev.margin == 0).sum())} for split, ev in results.items()},
+        **{split: {**classifier_summary(ev), "ties": int((ev.margin == 0).sum())} for split, ev in results.items()},
     }
     if args.json:
         print_json(summary)

@@ -25,7 +25,8 @@ def register(sub) -> None:
             "our PGD with restarts and two losses plus AutoAttack/torchattacks where installed, witnesses "
             "re-verified in float64, certified bounds by CROWN/IBP for MLPs; checkpoints selected on a "
             "validation split carved from train. With neither --clean nor --adversarial both run. "
-            "--json: clean_train, clean_test, robust_train, robust_test, certified_test, eps, norm, model of the "
+            "--json: clean_train, clean_test, robust_train, robust_test, certified_test, the bootstrap intervals over "
+            "test points clean_test_ci, robust_test_ci, certified_test_ci ([lo, hi]), eps, norm, model of the "
             "adversarial training (the clean one if only it ran), and the same per training under 'trainings'. "
             f"Example: {_EXAMPLE}"
         ),
@@ -125,9 +126,12 @@ def _train(args, config, data, out: Path) -> int:
                                     image_shape=data.image_shape, on_done=on_done, progress=True)
     if not evals:
         raise KeyboardInterrupt  # nothing usable: the top-level handler prints "interrupted"
-    summary = summarize(evals)
+    summary = summarize(evals, config.eval)
+    ev = config.eval
     extra = {"config": config.model_dump(mode="json"), "data": {**meta, "description": data.description},
-             "status": "partial" if note else "complete", "note": note}
+             "status": "partial" if note else "complete", "note": note,
+             "bootstrap": {"n_bootstrap": ev.bootstrap, "level": ev.bootstrap_level, "seed": ev.bootstrap_seed,
+                           "over": "test points"}}
     write_tables(out, evals, summary, extra)
     curves = str(plot_curves(evals, out / "curves.png"))
     per = {}
@@ -137,6 +141,8 @@ def _train(args, config, data, out: Path) -> int:
             "clean_train": s.get("train_clean"), "clean_test": s.get("test_clean"),
             "robust_train": s.get("train_robust"), "robust_test": s.get("test_robust"),
             "certified_train": s.get("train_certified"), "certified_test": s.get("test_certified"),
+            "clean_test_ci": s.get("test_clean_ci"), "robust_test_ci": s.get("test_robust_ci"),
+            "certified_test_ci": s.get("test_certified_ci"),
             "robust_gap": s.get("robust_gap"), "seeds": s["seeds"], "full_suite": s["full_suite"],
             "model": saved.get((first.training, first.seed), str(model_path(out, first))),
             "selected_epoch": first.result.selected_epoch,
@@ -160,6 +166,11 @@ def _bracket(s: dict, split: str) -> str:
 def _rng(s: dict, key: str) -> str:
     r = s.get(f"{key}_range")
     return "" if r is None or r[0] == r[1] else f" ({r[0]:.3f}-{r[1]:.3f})"
+
+
+def _ci(s: dict, key: str) -> str:
+    lo, hi = s[f"{key}_ci"]
+    return f"[{lo:.3f}, {hi:.3f}]"
 
 
 def _lines(config, data, evals, summary, out: Path, note) -> list[str]:
@@ -187,6 +198,11 @@ def _lines(config, data, evals, summary, out: Path, note) -> list[str]:
             if s.get(f"{split}_clean") is not None:
                 clean = f"{s[f'{split}_clean']:.3f}{_rng(s, f'{split}_clean')}"
                 lines.append(f"  {split:6} {clean:<20} {_bracket(s, split)}{_rng(s, f'{split}_robust')}")
+        if s.get("test_robust_ci") is not None:
+            ev = config.eval
+            lines.append(f"  test {ev.bootstrap_level:.0%} bootstrap CI over test points (B = {ev.bootstrap}): "
+                         f"clean {_ci(s, 'test_clean')}, robust (attack) {_ci(s, 'test_robust')}"
+                         + (f", certified {_ci(s, 'test_certified')}" if s.get("test_certified_ci") else ""))
         lines.append("")
     for s in summary:
         gap = s.get("robust_gap")

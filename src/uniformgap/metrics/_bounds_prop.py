@@ -49,10 +49,12 @@ def _boxes(lo, hi, d: int) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * (lo + hi), 0.5 * (hi - lo)
 
 
-def _hidden_bounds(layers: Layers, m: np.ndarray, r: np.ndarray, method: str):
+def _hidden_bounds(layers: Layers, m: np.ndarray, r: np.ndarray, method: str, ball: "_Ball | None" = None):
     """Pre-activation bounds (l, u), each (B, N_ℓ), of the hidden layers ℓ = 1..L-1.
 
-    Neuron-major layout inside ((N, B), (N, B, d + 1)) so each layer is one GEMM.
+    Neuron-major layout inside ((N, B), (N, B, d + 1)) so each layer is one GEMM. With ``ball``
+    the input set is the box ∩ B_2(x0, ε): every affine bound is also concretised over the ball
+    (:func:`_ball_upper`) and the tighter value kept.
     """
     B, d = m.shape
     out = []
@@ -73,6 +75,12 @@ def _hidden_bounds(layers: Layers, m: np.ndarray, r: np.ndarray, method: str):
             mag = np.maximum(mag, Aabs @ np.maximum(np.abs(U).sum(-1), np.abs(L).sum(-1)) + np.abs(bc))
         slack = _REL * mag
         l, u = z_mid - z_rad - slack, z_mid + z_rad + slack
+        if ball is not None and i == 0:
+            # first layer, exact over the ball: a_j·x0 + b_j ± ε‖a_j‖₂ (CROWN Thm 3.2 with q = 2)
+            z0 = A @ ball.x0.T + bc
+            dev = ball.eps * np.linalg.norm(A, axis=1)[:, None]
+            s0 = _REL * (Aabs @ np.abs(ball.x0.T) + np.abs(bc) + dev)
+            l, u = np.maximum(l, z0 - dev - s0), np.minimum(u, z0 + dev + s0)
         if method == "crown" and i > 0:
             # full CROWN (a backward pass to the input for every neuron of this layer) where
             # the relaxations so far are many — there it is much tighter; elsewhere forward
@@ -85,8 +93,9 @@ def _hidden_bounds(layers: Layers, m: np.ndarray, r: np.ndarray, method: str):
                 prev = [(pl[sel], pu[sel]) for pl, pu in out]
                 ms, rs = m[sel], r[sel]
                 bb = np.broadcast_to(b, (n_sel, b.size))
-                up = _concretise_upper(*_backward(layers[:i], prev, ms, rs, lam.copy(), bb.copy()))
-                lo = -_concretise_upper(*_backward(layers[:i], prev, ms, rs, -lam, -bb))
+                sub = None if ball is None else ball.select(sel)
+                up = _concretise_upper(*_backward(layers[:i], prev, ms, rs, lam.copy(), bb.copy()), ball=sub)
+                lo = -_concretise_upper(*_backward(layers[:i], prev, ms, rs, -lam, -bb), ball=sub)
                 u[:, sel] = np.minimum(u[:, sel], up.T)
                 l[:, sel] = np.maximum(l[:, sel], lo.T)
         if method in ("crown", "forward"):
@@ -99,6 +108,9 @@ def _hidden_bounds(layers: Layers, m: np.ndarray, r: np.ndarray, method: str):
             zL[..., -1] += bc - slack
             u = np.minimum(u, zU[..., -1] + np.abs(zU[..., :-1]).sum(-1) + slack)
             l = np.maximum(l, zL[..., -1] - np.abs(zL[..., :-1]).sum(-1) - slack)
+            if ball is not None:
+                u = np.minimum(u, _ball_upper(zU[..., :-1], zU[..., -1], ball.t0[None], ball.inv_r[None], ball.eps) + slack)
+                l = np.maximum(l, -_ball_upper(-zL[..., :-1], -zL[..., -1], ball.t0[None], ball.inv_r[None], ball.eps) - slack)
             # relaxations of h = ρ(z), applied to the affine bounds of z
             unstable = (l < 0) & (u > 0)
             active = (l >= 0).astype(np.float64)
@@ -157,9 +169,43 @@ def _backward_upper(layers: Layers, bounds, m: np.ndarray, r: np.ndarray, sign: 
     return lam_t[:, 0], beta[:, 0], mag[:, 0]
 
 
-def _concretise_upper(lam_t: np.ndarray, beta: np.ndarray, mag: np.ndarray) -> np.ndarray:
-    """max_{t ∈ [-1,1]^d} Λ_t·t + β, pushed outward."""
-    return beta + np.abs(lam_t).sum(-1) + _REL * (mag + np.abs(beta))
+class _Ball:
+    """The ℓ2 ball B_2(x0, ε) in the coordinates t of its boxes x = m + r ⊙ t (m ± r ⊇ ball ∩ [0,1]^d):
+    centre t0 = (x0 − m)/r and 1/r, both 0 where r = 0 (there x = m on the box: no freedom)."""
+
+    def __init__(self, x0: np.ndarray, eps: float, m: np.ndarray, r: np.ndarray):
+        self.x0, self.eps = x0, float(eps)
+        pos = r > 0
+        self.inv_r = np.where(pos, 1.0 / np.where(pos, r, 1.0), 0.0)
+        self.t0 = (x0 - m) * self.inv_r
+
+    def select(self, rows) -> "_Ball":
+        out = _Ball.__new__(_Ball)
+        out.x0, out.eps, out.inv_r, out.t0 = self.x0[rows], self.eps, self.inv_r[rows], self.t0[rows]
+        return out
+
+
+def _ball_upper(lam_t: np.ndarray, beta: np.ndarray, t0: np.ndarray, inv_r: np.ndarray, eps: float) -> np.ndarray:
+    """max over x ∈ B_2(x0, ε) of the affine bound Λ_t·t + β, t = (x − m)/r, pushed outward.
+
+    In x the bound is Λ_x·x + c with Λ_x = Λ_t/r; its maximum over the ball is attained at
+    x0 + ε Λ_x/‖Λ_x‖₂ (Cauchy–Schwarz; Zhang et al. 2018, "CROWN", Theorem 3.2 with the dual
+    norm q = 2 of p = 2): β + Λ_t·t0 + ε ‖Λ_t/r‖₂. Valid for the box's points of the ball, a
+    superset of ball ∩ [0,1]^d, because the affine bound holds on the box.
+    """
+    centre = (lam_t * t0).sum(-1)
+    dev = eps * np.sqrt(((lam_t * inv_r) ** 2).sum(-1))
+    return beta + centre + dev + _REL * (np.abs(beta) + np.abs(lam_t * t0).sum(-1) + dev)
+
+
+def _concretise_upper(lam_t: np.ndarray, beta: np.ndarray, mag: np.ndarray, ball: _Ball | None = None) -> np.ndarray:
+    """max_{t ∈ [-1,1]^d} Λ_t·t + β, pushed outward; with ``ball`` the smaller of that and the
+    maximum over the ball (:func:`_ball_upper`): both are sound on box ∩ ball."""
+    box = beta + np.abs(lam_t).sum(-1) + _REL * (mag + np.abs(beta))
+    if ball is None:
+        return box
+    t0, inv_r = (ball.t0, ball.inv_r) if lam_t.ndim == 2 else (ball.t0[:, None, :], ball.inv_r[:, None, :])
+    return np.minimum(box, _ball_upper(lam_t, beta, t0, inv_r, ball.eps) + _REL * mag)
 
 
 def _net_bounds(layers: Layers, m, r, method: str):
@@ -230,9 +276,19 @@ MARGIN_METHODS = ("crown", "crown-ibp", "ibp")
 _FORWARD_MAX_D = 64
 
 
-def margin_bounds(net: ReLUNetwork, lo, hi, y, *, method: str = "auto", chunk: int = 256) -> np.ndarray:
+def margin_bounds(
+    net: ReLUNetwork, lo, hi, y, *, method: str = "auto", chunk: int = 256, ball: tuple | None = None
+) -> np.ndarray:
     """Sound lower bounds, (n,), of the margin min_{j≠y_k} (f_{y_k}(x) − f_j(x)) over the boxes
     x ∈ [lo_k, hi_k] of a classifier f = R(Φ) with C ≥ 2 outputs (logits).
+
+    ``ball = (x0, eps)``, x0 (n, d): the set is [lo_k, hi_k] ∩ B_2(x0_k, ε) instead (pass the box
+    [max(x0 − ε, 0), min(x0 + ε, 1)] around it). Every linear bound a·x + c is then also minimised
+    exactly over the ℓ2 ball, at a·x0 + c − ε‖a‖₂ (Zhang et al. 2018, "Efficient neural network
+    robustness certification with general activation functions" (CROWN), Theorem 3.2 with q = 2),
+    and the tighter of the ball and box values kept; the final bound is the larger of this and
+    the box-only bound (both sound; the adaptive relaxations are not monotone in their inputs), so
+    it is never looser than the box alone (the cost: two passes).
 
     A bound > 0 certifies that every x in the box is classified y_k (docs/robust.md §6.3: the
     certified side of the sandwich). For each j the objective (A_L[j] − A_L[y]) h_{L−1} +
@@ -252,15 +308,26 @@ def margin_bounds(net: ReLUNetwork, lo, hi, y, *, method: str = "auto", chunk: i
     y = np.asarray(y, dtype=np.int64).reshape(-1)
     if y.shape[0] != m.shape[0] or C < 2 or y.min(initial=0) < 0 or y.max(initial=0) >= C:
         raise InputError(f"`y` must hold {m.shape[0]} class ids in 0..{C - 1} (C = {C} >= 2 outputs), got shape {y.shape}")
+    full = None
+    if ball is not None:
+        x0, eps = np.atleast_2d(np.asarray(ball[0], dtype=np.float64)), float(ball[1])
+        if x0.shape != m.shape or not (eps >= 0 and np.isfinite(eps)):
+            raise InputError(f"`ball` must be (x0, eps) with x0 of shape {m.shape} and eps >= 0, got shape {x0.shape} "
+                             f"and eps {eps} (e.g. ball=(x, 0.5))")
+        full = _Ball(x0, eps, m, r)
     out = np.empty(m.shape[0])
     for s in range(0, m.shape[0], chunk):
         sl = slice(s, s + chunk)
         out[sl] = _margin_lower(layers, m[sl], r[sl], y[sl], method)
+        if full is not None:
+            # the relaxations adapt to the bounds (slopes, which neurons get backward passes), so the
+            # ball run is not monotonically tighter: both are sound, the larger lower bound is kept
+            out[sl] = np.maximum(out[sl], _margin_lower(layers, m[sl], r[sl], y[sl], method, full.select(sl)))
     return out
 
 
-def _margin_lower(layers: Layers, m: np.ndarray, r: np.ndarray, y: np.ndarray, method: str) -> np.ndarray:
-    bounds, (h_lo, h_hi) = _hidden_bounds(layers, m, r, "crown" if method == "crown" else "ibp")
+def _margin_lower(layers: Layers, m: np.ndarray, r: np.ndarray, y: np.ndarray, method: str, ball: _Ball | None = None) -> np.ndarray:
+    bounds, (h_lo, h_hi) = _hidden_bounds(layers, m, r, "crown" if method == "crown" else "ibp", ball)
     A, b = layers[-1]
     lam = A[None, :, :] - A[y][:, None, :]  # (B, C, N_{L-1}): objective f_j − f_y
     beta = b[None, :] - b[y][:, None]  # (B, C)
@@ -270,6 +337,6 @@ def _margin_lower(layers: Layers, m: np.ndarray, r: np.ndarray, y: np.ndarray, m
         + _REL * (np.einsum("bcn,bn->bc", np.abs(lam), np.abs(mid) + rad) + np.abs(beta))
     )
     if method != "ibp":
-        up = np.minimum(up, _concretise_upper(*_backward(layers[:-1], bounds, m, r, lam, beta)))
+        up = np.minimum(up, _concretise_upper(*_backward(layers[:-1], bounds, m, r, lam, beta), ball=ball))
     up[np.arange(y.size), y] = -np.inf
     return -up.max(1)

@@ -19,7 +19,8 @@ from ._separation import separation as separation
 
 # the robust classifier f*, g and the 1-NN margin (docs/robust.md §2, Prop. 3.2)
 from ._classifier import RobustClassifier as RobustClassifier
-from ._classifier import RobustEvaluation as RobustEvaluation
+from ._record import RobustEvaluation as RobustEvaluation
+from ._classifier import classifier_summary as classifier_summary
 from ._classifier import evaluate as evaluate
 
 # constructions C1, C2, subspace network and their exact sizes (docs/robust.md §3, §4, §5.2)
@@ -77,6 +78,7 @@ __all__: list[str] = [
     # the robust classifier
     "RobustClassifier",
     "RobustEvaluation",
+    "classifier_summary",
     "evaluate",
     # constructions and sizes
     "C1Network",

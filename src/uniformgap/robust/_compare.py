@@ -92,9 +92,10 @@ def training_config(run: RunConfig, training: str) -> TrainConfig:
     return run.train.model_copy(update={"adversarial": training == "adversarial"})
 
 
-def summarize(evals: list[TrainedEval]) -> list[dict[str, Any]]:
-    """Per training: mean and [min, max] over seeds of {split}_{clean,robust,certified}, and the
-    robust generalization gap robust_train − robust_test."""
+def summarize(evals: list[TrainedEval], eval: EvalConfig = EvalConfig()) -> list[dict[str, Any]]:
+    """Per training: mean and [min, max] over seeds of {split}_{clean,robust,certified}, the
+    robust generalization gap robust_train − robust_test, and percentile bootstrap intervals
+    test_{clean,robust,certified}_ci over test points (:func:`point_intervals`)."""
     out = []
     for training in dict.fromkeys(e.training for e in evals):
         rows = [e.record() for e in evals if e.training == training]
@@ -108,9 +109,33 @@ def summarize(evals: list[TrainedEval]) -> list[dict[str, Any]]:
                 summ[key] = None
         if summ.get("train_robust") is not None and summ.get("test_robust") is not None:
             summ["robust_gap"] = summ["train_robust"] - summ["test_robust"]
+        summ.update(point_intervals([e for e in evals if e.training == training], eval))
         summ["full_suite"] = all(r.get("full_suite", False) for r in rows)
         summ["interrupted"] = any(r["interrupted"] for r in rows)
         out.append(summ)
+    return out
+
+
+def point_intervals(evals: list[TrainedEval], eval: EvalConfig = EvalConfig()) -> dict[str, list[float]]:
+    """{test_clean_ci, test_robust_ci, test_certified_ci}: [lo, hi] percentile bootstrap intervals
+    of the seed-mean test accuracies over test points (``eval.bootstrap`` replicates at
+    ``eval.bootstrap_level``, generator seeded with ``eval.bootstrap_seed``: the same draw of points
+    for every seed, metric and training), from the per-point indicators "correct", "no verified
+    witness" and "certified" (:func:`uniformgap.analysis._bootstrap.mean_interval`). Empty when
+    ``eval.bootstrap`` is 0 or there is no test split."""
+    tests = [e.splits["test"] for e in evals if "test" in e.splits]
+    if not tests or eval.bootstrap == 0:
+        return {}
+    from ..analysis._bootstrap import mean_interval
+
+    out = {}
+    for key, points in (("test_clean", lambda t: t.clean_correct), ("test_robust", lambda t: ~t.fooled),
+                        ("test_certified", lambda t: t.certified)):
+        arrays = [points(t) for t in tests]
+        if any(a is None for a in arrays):
+            continue
+        rng = np.random.default_rng(eval.bootstrap_seed)
+        out[f"{key}_ci"] = list(mean_interval(np.stack(arrays), eval.bootstrap, rng, eval.bootstrap_level))
     return out
 
 

@@ -9,20 +9,21 @@ For a classifier f (logits) and a labelled set {(x_i, y_i)}, radius δ = ``eps``
   (``_attack_libs``), the per-point worst case over all attacks;
 - certified robust accuracy (a LOWER bound; ReLU MLPs only): (1/N) Σ 1{margin lower bound > 0} on the
   box [max(x−δ,0), min(x+δ,1)] ⊇ B_p(x,δ) ∩ [0,1]^d, by interval/CROWN bound propagation
-  (:func:`uniformgap.metrics.margin_bounds`).
+  (:func:`uniformgap.metrics.margin_bounds`); for ℓ2 on box ∩ B_2(x,δ): every linear bound is also
+  minimised over the ball itself (CROWN, Zhang et al. 2018, Thm 3.2), the tighter value kept.
 
 Everything is computed in eval mode on the full, un-augmented sets. The classifier whose robustness
 is reported is the model evaluated in float64 (the saved JSON network): attacks run in the training
 dtype, and every witness is projected again in float64 (exactly for ℓ∞; for ℓ2 rescaled) and
 re-verified: ‖x'−x‖_p ≤ δ (up to 1e-12, the rounding of x ± δ), x' ∈ [0,1]^d, margin ≤ 0. A candidate
-that fails re-verification is not counted. The sandwich certified ⇒ not fooled is asserted per point.
+that fails re-verification is not counted. The sandwich certified ⇒ not fooled is checked per point
+by the record (``_record.RobustEvaluation``).
 """
 
 from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,8 @@ from torch import nn
 
 from ..networks import ReLUNetwork
 from ._adversarial import check_eps, check_norm, pgd_witnesses
-from ._attack_libs import NEEDS_CLASSES, available, run_library_attack
+from ._attack_libs import available, run_library_attack
+from ._record import RobustEvaluation
 from ._train_config import EvalConfig
 
 # rounding of x ± δ in float64 (|x| ≤ 1, δ ≤ 1: a few ulps of 1)
@@ -87,54 +89,8 @@ def verify_witnesses(logits64, x: np.ndarray, y: np.ndarray, x_adv: np.ndarray, 
     return in_ball & in_cube & wrong, xa
 
 
-@dataclass
-class SplitEval:
-    """Per-point verdicts and the bracket for one labelled set."""
-
-    split: str
-    eps: float
-    norm: str
-    clean_correct: np.ndarray
-    fooled: np.ndarray  # a verified witness exists (or the clean point is misclassified)
-    certified: np.ndarray | None  # margin lower bound > 0 on the box (None: no certificate)
-    witnesses: np.ndarray  # verified witness where fooled, else x
-    fooled_by: dict[str, int]  # points first fooled by each attack ("clean" = misclassified as is)
-    unverified: int  # attack candidates rejected by re-verification
-    attacks: list[str]
-    skipped: list[tuple[str, str]]
-    certify_method: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def n(self) -> int:
-        return len(self.fooled)
-
-    @property
-    def clean(self) -> float:
-        return float(self.clean_correct.mean())
-
-    @property
-    def robust(self) -> float:
-        """Attack robust accuracy: an upper bound on the true robust accuracy."""
-        return float((~self.fooled).mean())
-
-    @property
-    def certified_accuracy(self) -> float | None:
-        """Certified robust accuracy: a lower bound (None without a certificate)."""
-        return None if self.certified is None else float(self.certified.mean())
-
-    @property
-    def full_suite(self) -> bool:
-        """True when every configured library attack that exists for this many classes ran."""
-        return not [r for _, r in self.skipped if not r.startswith(NEEDS_CLASSES)]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "split": self.split, "n": self.n, "eps": self.eps, "norm": self.norm, "clean": self.clean,
-            "robust": self.robust, "certified": self.certified_accuracy, "certify_method": self.certify_method,
-            "fooled_by": dict(self.fooled_by), "unverified": self.unverified, "attacks": list(self.attacks),
-            "skipped": [f"{a}: {r}" for a, r in self.skipped], "full_suite": self.full_suite,
-        }
+# the evaluation of trained networks fills in the one per-point record (robust/_record.py)
+SplitEval = RobustEvaluation
 
 
 @contextmanager
@@ -157,7 +113,7 @@ def evaluate_split(
     model: nn.Module, x: np.ndarray, y: np.ndarray, *, eps: float, norm: str = "inf",
     config: EvalConfig = EvalConfig(), n_classes: int | None = None, seed: int = 0, split: str = "test",
     progress: Any = None,
-) -> SplitEval:
+) -> RobustEvaluation:
     """The bracket certified ≤ true ≤ attack robust accuracy of ``model`` on (x, y), per point.
 
     ``progress``: a tqdm-like object advanced by the number of points each attack batch handles.
@@ -215,15 +171,10 @@ def evaluate_split(
 
         method = config.certify
         lo, hi = np.maximum(x64 - eps, 0.0), np.minimum(x64 + eps, 1.0)
-        certified = margin_bounds(model, lo, hi, y, method=method) > 0
+        ball = (x64, eps) if norm == "2" else None  # ℓ2: the ball itself, not only its bounding box
+        certified = margin_bounds(model, lo, hi, y, method=method, ball=ball) > 0
         if method == "auto":
             method = "crown" if x64.shape[1] <= 64 else "crown-ibp"
-        bad = np.flatnonzero(certified & fooled)
-        if bad.size:
-            raise RuntimeError(
-                f"sandwich violated: {bad.size} point(s) certified robust but fooled (first index {bad[0]}); "
-                "a bug in the certificate or the witness verification"
-            )
-    return SplitEval(split=split, eps=eps, norm=norm, clean_correct=clean_correct, fooled=fooled,
+    return RobustEvaluation(split=split, eps=eps, norm=norm, clean_correct=clean_correct, fooled=fooled,
                      certified=certified, witnesses=witnesses, fooled_by=fooled_by, unverified=unverified,
                      attacks=attacks, skipped=skipped, certify_method=method)

@@ -76,6 +76,9 @@ class EvalConfig(_Model):
     library_targets: PosInt = 9  # APGD-T target classes (AutoAttack standard: 9; capped at C − 1)
     certify: Literal["auto", "crown", "crown-ibp", "ibp", "none"] = "auto"  # certified lower bound for MLPs
     batch_size: PosInt = 1000  # points attacked at once
+    bootstrap: Annotated[int, Field(ge=0, strict=True)] = 1000  # test-point bootstrap replicates: percentile intervals stable to about a percent (0: none)
+    bootstrap_level: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95  # the usual two-sided 95% interval
+    bootstrap_seed: Annotated[int, Field(ge=0, strict=True)] = 0  # the bootstrap's own generator: intervals reproducible, same draw for every training
 
 
 class RunConfig(_Model):
