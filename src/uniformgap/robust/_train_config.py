@@ -56,7 +56,9 @@ class TrainConfig(_Model):
     lr: PosFloat = 1e-3  # Adam's usual default
     momentum: NonNegFloat = 0.9  # SGD only: §6.2
     weight_decay: NonNegFloat = 0.0  # none: the robust-overfitting effect is shown unregularised
-    val_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.1  # carved from train: checkpoints are selected here, never on test
+    # carved from train: checkpoints are selected here, never on test; 0: no held-out split, checkpoints are
+    # selected on the training set itself (training on a whole finite support, docs/robust.md §6.4 E1)
+    val_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
     curve_every: PosInt = 1  # evaluate the curves (and checkpoint) every epoch
     curve_points: PosInt = 500  # curves use a fixed subsample per split (cheaper; labelled so)
     curve_steps: PosInt = 10  # curves use PGD-10 with one restart: cheaper than the final attack (labelled so)
