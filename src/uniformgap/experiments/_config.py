@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from .._errors import InputError
 from .._presets import preset_names, preset_text
 from ..learners import GradientConfig
+from ._robust_config import RobustConfig
 
 PRESETS = preset_names()
 
@@ -205,6 +206,9 @@ class ExperimentConfig(_Model):
     """One experiment: targets × learner variants × n_samples × seeds (see module docstring)."""
 
     name: str = "experiment"  # used for the default output directory
+    # "robust": the size-versus-dimension experiments of docs/robust.md §6.4 (section ``robust``);
+    # target, learner, student, n_samples and evaluation are then unused
+    experiment: Literal["regression", "robust"] = "regression"  # the student-teacher experiment of the paper
     seed: NonNegInt = 0  # base seed mixed into every data / test-point generator
     learner: Literal["gd", "grid", "poly"] = "gd"  # the paper's learner
     target: Target = TeacherTarget()  # the paper's teachers
@@ -215,6 +219,7 @@ class ExperimentConfig(_Model):
     poly: PolyConfig = PolyConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    robust: RobustConfig = RobustConfig()  # used only by experiment: robust
     grid: dict[str, list[Any]] = {}  # free axes (key path -> values) and tied axes (name -> mappings)
 
     @field_validator("n_samples", "seeds")
@@ -245,10 +250,17 @@ class Variant:
     swept: dict[str, Any]  # key path -> value of the axes that matter for this learner
 
 
+def variant_learner(config: ExperimentConfig) -> str:
+    """The trial kind: the config's learner, or "robust" for ``experiment: robust``."""
+    return "robust" if config.experiment == "robust" else config.learner
+
+
 def _irrelevant(learner: str, key: str) -> bool:
     """Axes that do not change a learner (e.g. student.width for "poly") are dropped, so
     a grid over ``learner`` does not run one baseline per student width."""
     if key.startswith("student.") and learner != "gd":
+        return True
+    if key.startswith("robust.") != (learner == "robust"):
         return True
     return key.startswith("poly.") and learner != "poly"
 
@@ -292,9 +304,10 @@ def expand_grid(config: ExperimentConfig) -> list[Variant]:
         for key, value in chosen.items():
             _set_path(raw, key, value)
         resolved = _validate(raw, context=f"grid {chosen}: ")
-        swept = {k: v for k, v in chosen.items() if k != "learner" and not _irrelevant(resolved.learner, k)}
-        config_id = _config_id(resolved.learner, swept)
-        variants.setdefault(config_id, Variant(config_id, resolved.learner, resolved, swept))
+        learner = variant_learner(resolved)
+        swept = {k: v for k, v in chosen.items() if k != "learner" and not _irrelevant(learner, k)}
+        config_id = _config_id(learner, swept)
+        variants.setdefault(config_id, Variant(config_id, learner, resolved, swept))
     return list(variants.values())
 
 
@@ -343,6 +356,7 @@ def _check_grid(config: ExperimentConfig) -> None:
             raise InputError(f"config: grid.{key}: must be a non-empty list of values, got []")
         if key == "grid" or key.startswith("grid."):
             raise InputError(f"config: grid.{key}: cannot sweep the grid itself")
+        _check_robust_axis(config, key, values)
         if is_tied(key, values):
             _check_tied(config, key, values)
             paths = list(values[0])
@@ -371,6 +385,19 @@ def _check_grid(config: ExperimentConfig) -> None:
                     "sweep a key in one axis only (tie it to the others or leave it free)"
                 )
             owner[path] = key
+
+
+def _check_robust_axis(config: ExperimentConfig, key: str, values: list[Any]) -> None:
+    """A robust experiment sweeps ``robust.*`` keys only (any other key would not change a trial)."""
+    if config.experiment != "robust":
+        return
+    paths = list(values[0]) if is_tied(key, values) and isinstance(values[0], dict) else [key]
+    for path in paths:
+        if not str(path).startswith("robust."):
+            raise InputError(
+                f"config: grid.{key}: an experiment: robust sweeps robust.* keys only, got {path!r} "
+                "(e.g. grid.robust.width: [4, 16, 64])"
+            )
 
 
 # Lists every run iterates over itself: a grid axis over them would nest lists in the table.
