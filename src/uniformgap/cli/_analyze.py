@@ -9,9 +9,10 @@ import argparse
 import math
 import sys
 
-from ._parser import check_output, examples, positive_int, print_json, times_default
+from ._parser import check_output, examples, positive_int, print_json, real, times_default
 
 _BOOTSTRAP = 1000  # replicates: percentile intervals stable to about a percent
+ALPHA = 0.1  # docs/robust.md §6.4's example threshold; one definition: analysis._robust_runs.ALPHA (tested equal)
 
 DESCRIPTION = (
     "Estimate the minimax error of arXiv:2205.13531, eq. (5), from a run's results table: for every "
@@ -61,9 +62,13 @@ def register(sub) -> None:
     p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION,
                        epilog=examples("uniformgap analyze runs/quick-20250101-120000",
                                        "uniformgap analyze RUN_DIR --selection test --bootstrap 0 --json",
-                                       "uniformgap analyze RUN_DIR --figures RUN_DIR/figures"))
+                                       "uniformgap analyze RUN_DIR --figures RUN_DIR/figures",
+                                       "uniformgap analyze runs/e1-quick --alpha 0.05 --figures runs/e1-quick/figures"))
     add_analysis_options(p)
     p.add_argument("--figures", default=None, metavar="DIR", help="also write the figures (PNG and PDF) to DIR")
+    p.add_argument("--alpha", type=real(0.0), default=ALPHA, metavar="A",
+                   help="robust runs (experiment: robust): W*(d) = smallest trained size with robust error <= A "
+                        f"(default {ALPHA:g}, docs/robust.md §6.4); the options above are for regression runs")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -78,7 +83,12 @@ def _g(x) -> str:
 
 def run(args) -> int:
     from ..analysis import analyze, make_figures
+    from ..analysis._robust_runs import is_robust_run
 
+    if is_robust_run(args.run_dir):
+        from ._analyze_robust import run_robust
+
+        return run_robust(args)
     run_data, config = run_and_config(args)
     check_output("--figures", args.figures, directory=True)
     analysis = analyze(run_data, config)
