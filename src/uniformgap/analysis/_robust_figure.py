@@ -39,14 +39,22 @@ def _rates(ds: np.ndarray, Ms: np.ndarray, eps: float, c: float) -> dict[str, np
             "Thm 2.2 upper rate M d log(d/delta)": curves["Thm 2.2"]}
 
 
-def _draw_rates(ax, x, ds, Ms, eps, c, anchors: dict[str, float | None]) -> dict[str, list[float]]:
+def _first(values: list) -> tuple[int, float] | None:
+    """(index, value) of the first non-None value, for anchoring a rate."""
+    return next(((i, v) for i, v in enumerate(values) if v is not None), None)
+
+
+def _draw_rates(ax, x, ds, Ms, eps, c, anchors: dict[str, tuple[tuple[int, float] | None, str]]) -> dict[str, list[float]]:
+    """Each rate through its anchor point (index into ``ds``, size); ``anchors`` maps the theorem
+    number to (anchor, what the anchor is)."""
     drawn = {}
     for (label, curve), style in zip(_rates(ds, Ms, eps, c).items(), ("--", ":")):
-        anchor = anchors.get(label.split()[1])
+        anchor, what = anchors.get(label.split()[1], (None, ""))
         if anchor is None or not np.all(np.isfinite(curve)):
             continue
-        y = 10 ** (curve - curve[0] + math.log10(anchor))
-        ax.plot(x, y, style, color="grey", lw=1.2, label=f"theory: {label}, constant unknown (through the first point)")
+        i, value = anchor
+        y = 10 ** (curve - curve[i] + math.log10(value))
+        ax.plot(x, y, style, color="grey", lw=1.2, label=f"theory: {label}, constant unknown (through {what})")
         drawn[label] = y.tolist()
     return drawn
 
@@ -72,9 +80,9 @@ def figure_capacity(a: RobustRunAnalysis, out_dir: Path) -> FigureFile:
         if missed:
             ax.plot(*zip(*missed), "^", color="#D55E00", ms=7,
                     label="not reached up to this trained size (optimisation/budget, not expressivity)")
-        first_w = next((r.wstar_attack for r in rows if r.wstar_attack is not None), None)
-        first_c1 = next((r.c1_size for r in rows if r.c1_size is not None), None)
-        rates = _draw_rates(ax, Ms, ds, Ms, a.eps, a.c, {"4.3": first_w, "2.2": first_c1}) if len(rows) > 1 else {}
+        anchors = {"4.3": (_first([r.wstar_attack for r in rows]), "the first W*"),
+                   "2.2": (_first([r.c1_size for r in rows]), "C1's first size")}
+        rates = _draw_rates(ax, Ms, ds, Ms, a.eps, a.c, anchors) if len(rows) > 1 else {}
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("M = K^(d-1) columns (d = " + ", ".join(str(r.d) for r in rows) + ")")
@@ -128,9 +136,8 @@ def figure_gap(a: RobustRunAnalysis, out_dir: Path) -> FigureFile:
         c1 = [(r.d, r.c1_size) for r in rows if r.c1_size is not None]
         if c1:
             bx.plot(*zip(*c1), "s-", color="black", label=CONSTRUCTED + " on all of S")
-        first_c1 = c1[0][1] if c1 else None
-        rates = _draw_rates(bx, ds, ds, Ms, a.eps, a.c, {"4.3": rows[0].size if rows else None, "2.2": first_c1}) \
-            if len(rows) > 1 else {}
+        first_c1 = (_first([r.c1_size for r in rows]), "C1's first size")
+        rates = _draw_rates(bx, ds, ds, Ms, a.eps, a.c, {"4.3": first_c1, "2.2": first_c1}) if len(rows) > 1 else {}
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("input dimension d")
         ax.set_ylabel("robust error")
