@@ -107,3 +107,25 @@ def test_resume_keeps_finished_trials(tiny_run):
     before = tiny_run.table.set_index("trial_id")
     after = result.table.set_index("trial_id")
     assert np.allclose(before.loc[redo.name, "test_robust_error"], after.loc[redo.name, "test_robust_error"])
+
+
+SHRINK = ["seeds=[0]", "robust.epochs=4", "robust.curve_every=2", "robust.eval.steps=3", "robust.eval.restarts=1",
+          "grid.robust.d=[2,3]"]
+
+
+@pytest.mark.parametrize("preset, extra, rows", [
+    ("e1-quick", ["grid.robust.width=[2]"], 2),
+    ("e2-quick", ["robust.n_draws=4", "robust.width=2"], 4),
+])
+def test_quick_presets_run_at_a_small_size(tmp_path, preset, extra, rows):
+    result = run_experiment(preset, overrides=SHRINK + extra, out=tmp_path / "run", executor="local", progress=False)
+    assert result.status == "complete" and len(result.table) == rows
+    assert set(result.table["training"]) == ({"whole-support"} if preset == "e1-quick" else {"whole-support", "sample"})
+
+
+def test_full_presets_plan_the_documented_grids():
+    for name, n_trials, trainings in (("e1", 11 * 9 * 3, {"whole-support"}), ("e2", 11 * 2 * 3, {"whole-support", "sample"}),
+                                      ("e1-quick", 4 * 3 * 2, {"whole-support"}), ("e2-quick", 5 * 2 * 2, {"whole-support", "sample"})):
+        specs = plan_trials(load_config(name))
+        assert len(specs) == n_trials
+        assert {s.experiment_config().robust.training for s in specs} == trainings
