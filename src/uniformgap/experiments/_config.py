@@ -33,6 +33,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from .._errors import InputError
+from .._messages import key_path, one_line
 from .._presets import preset_names, preset_text
 from ..learners import GradientConfig
 from ._robust_config import RobustConfig
@@ -206,9 +207,6 @@ class ExperimentConfig(_Model):
     """One experiment: targets × learner variants × n_samples × seeds (see module docstring)."""
 
     name: str = "experiment"  # used for the default output directory
-    # "robust": the size-versus-dimension experiments of docs/robust.md §6.4 (section ``robust``);
-    # target, learner, student, n_samples and evaluation are then unused
-    experiment: Literal["regression", "robust"] = "regression"  # the student-teacher experiment of the paper
     seed: NonNegInt = 0  # base seed mixed into every data / test-point generator
     learner: Literal["gd", "grid", "poly"] = "gd"  # the paper's learner
     target: Target = TeacherTarget()  # the paper's teachers
@@ -219,6 +217,9 @@ class ExperimentConfig(_Model):
     poly: PolyConfig = PolyConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    # "robust": the size-versus-dimension experiments of docs/robust.md §6.4 (section ``robust``);
+    # target, learner, student, n_samples and evaluation are then unused
+    experiment: Literal["regression", "robust"] = "regression"  # the student-teacher experiment of the paper
     robust: RobustConfig = RobustConfig()  # used only by experiment: robust
     grid: dict[str, list[Any]] = {}  # free axes (key path -> values) and tied axes (name -> mappings)
 
@@ -528,83 +529,14 @@ def _validate(raw: dict, context: str = "") -> ExperimentConfig:
 
 def _one_line(err: dict, root: type[BaseModel] | None = None) -> str:
     """One pydantic error as "key.path: must be <allowed>, got <value>" (``root``: the model
-    validated, default ExperimentConfig)."""
-    path, model = _path(err["loc"], ExperimentConfig if root is None else root)
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind == "extra_forbidden":
-        allowed = ", ".join(model.model_fields) if model is not None else "?"
-        return f"unknown key {path!r} (allowed: {allowed})"
-    if kind == "missing":
-        return f"missing required key {path!r}"
-    if kind == "union_tag_not_found":
-        tags = ", ".join(repr(t) for t in TARGET_MODELS)
-        return f"missing required key '{path}.kind' (one of {tags}; e.g. {path}: {{kind: teacher, d: 1}})"
-    if kind == "union_tag_invalid":
-        tags = ", ".join(repr(t) for t in TARGET_MODELS)
-        got = value.get("kind") if isinstance(value, dict) else value
-        return f"{path}.kind: must be one of {tags}, got {got!r}"
-    allowed = _ALLOWED.get(kind)
-    if allowed is None and kind in _BOUNDS:
-        (name, bound), = ((k, v) for k, v in ctx.items() if k in ("ge", "gt", "le", "lt"))
-        noun = "an integer" if isinstance(bound, int) else "a number"
-        allowed = f"must be {noun} {_BOUNDS[kind]} {bound:g}"
-    elif kind == "literal_error":
-        allowed = f"must be one of {ctx.get('expected')}"
-    elif kind == "value_error":
-        allowed = str(ctx.get("error", err["msg"]))
-    elif allowed is None:
-        allowed = err["msg"][0].lower() + err["msg"][1:]
-    return f"{path}: {allowed}, got {value!r}"
-
-
-_BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
-_ALLOWED = {
-    "int_type": "must be an integer",
-    "int_parsing": "must be an integer",
-    "int_from_float": "must be an integer",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "string_type": "must be a string",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping",
-    "too_short": "must be a non-empty list",
-    "finite_number": "must be a finite number",
-}
+    validated, default ExperimentConfig, whose ``target`` is a union tagged by ``kind``)."""
+    return one_line(err, ExperimentConfig if root is None else root, _UNIONS)
 
 
 def _path(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
-    """The user's key path of a pydantic location (union tags and type labels dropped) and
-    the model that owns its last key."""
-    model: type[BaseModel] | None = root
-    owner = model
-    parts: list[str] = []
-    for elem in loc:
-        if isinstance(elem, int):
-            if parts:
-                parts[-1] += f"[{elem}]"
-            else:
-                parts.append(f"[{elem}]")
-            continue
-        if model is None:
-            continue  # pydantic's labels inside unions ("constrained-float", ...)
-        if elem in model.model_fields:
-            owner = model
-            parts.append(elem)
-            ann = model.model_fields[elem].annotation
-            model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-            if elem == "target" and owner is ExperimentConfig:
-                model = _TargetTag  # next loc element is the discriminator tag
-        elif model is _TargetTag and elem in TARGET_MODELS:
-            model = TARGET_MODELS[elem]
-        else:
-            owner = model
-            parts.append(elem)
-            model = None
-    return ".".join(parts), owner
+    """The user's key path of a pydantic location and the model that owns its last key."""
+    return key_path(loc, root, _UNIONS)
 
 
-class _TargetTag(BaseModel):
-    """Marker: inside ``target`` the location holds the union tag before the field."""
+# the discriminated unions of the config: (owner, field) -> (tag -> model, an example value)
+_UNIONS = {(ExperimentConfig, "target"): (TARGET_MODELS, "{kind: teacher, d: 1}")}

@@ -15,6 +15,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import InputError
+from .._messages import one_line
 
 PosInt = Annotated[int, Field(ge=1, strict=True)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
@@ -109,9 +110,7 @@ def load_run_config(raw: dict[str, Any] | None = None, *, preset: str | None = N
     try:
         return RunConfig.model_validate(merged)
     except pydantic.ValidationError as exc:
-        from ..experiments._config import _one_line
-
-        raise InputError(f"robust train config: {_one_line(exc.errors()[0], RunConfig)}") from None
+        raise InputError(f"robust train config: {one_line(exc.errors()[0], RunConfig)}") from None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
