@@ -129,3 +129,13 @@ def test_full_presets_plan_the_documented_grids():
         specs = plan_trials(load_config(name))
         assert len(specs) == n_trials
         assert {s.experiment_config().robust.training for s in specs} == trainings
+
+
+def test_plan_resolves_the_robust_schedule():
+    from uniformgap.experiments import plan_experiment
+
+    plan = plan_experiment(load_config({**TINY, "robust": {**TINY["robust"], "batch_size": 3}}), timed=False)
+    # whole support of d = 3: M = 4 points in batches of 3 -> 2 Adam steps per epoch, 8 epochs
+    t = next(t for t in plan.trials if t.config_id == "robust/d=3/training=whole-support")
+    assert (t.m, t.batch_size, t.steps_per_epoch, t.gradient_steps, t.eval_points) == (4, 3, 2, 16, 8)
+    assert plan.counts["trials"] == 4
