@@ -82,6 +82,8 @@ def test_tiny_run_rows(tiny_run):
             assert pd.isna(row["c1_size"])
         if row["training"] == "whole-support":
             assert row["n_samples"] == inst.M and row["unseen_fraction"] == 0.0 and math.isnan(row["val_robust_error"])
+            # trained and evaluated on the same points S: the train split is the test split
+            assert row["train_robust_error"] == row["test_robust_error"] >= row["witness_lb"]
         else:  # unseen columns by brute force: the draws minus the validation split
             config = load_config(TINY)
             rc = config.robust.model_copy(update={"d": d, "training": "sample"})
