@@ -1,4 +1,5 @@
-"""`uniformgap analyze RUN_DIR`: the minimax table (eq. 5) with intervals, and the rates.
+"""`uniformgap analyze RUN_DIR`: the minimax table (eq. 5) with intervals, and the rates; on a robust run
+(``experiment: robust``) the E1 capacity and E2 gap tables of docs/robust.md §6.4.
 
 Thin over :func:`uniformgap.analysis.analyze`; ``--figures DIR`` also writes the figures.
 """
@@ -24,7 +25,10 @@ DESCRIPTION = (
     "checkpoints and configurations on the validation metric and reports the test metric; "
     "'test' is the paper's (optimistic) estimator. Sup metrics in the table (linf_exact; the bracket "
     "linf_lower/linf_upper) are analysed too, chosen by val_linf under validation selection, and "
-    "compared with the sampled max linf (how much Monte Carlo underestimated the sup)."
+    "compared with the sampled max linf (how much Monte Carlo underestimated the sup). "
+    "A robust run (experiment: robust, docs/robust.md §6.4) gets its own tables instead: E1's W*(d), the smallest "
+    "trained size with robust error <= --alpha, beside C1's exact size and the linear classifier, and E2's robust "
+    "train vs test vs floor with the unseen-column fraction."
 )
 
 
