@@ -81,3 +81,16 @@ def test_cnn_on_images_trains_and_has_no_certificate(one_thread):
         build_model("cnn", 30, 2, (8,), image_shape=None)
     assert str(exc.value) == ("`arch` 'cnn' needs image data (a dataset with an image shape), got tabular data "
                               "(e.g. --arch mlp)")
+
+
+def test_no_validation_split_selects_on_the_training_set(one_thread):
+    tr, val = split_validation(7, 0.0, seed=0)
+    assert tr.tolist() == list(range(7)) and val.size == 0
+    data, x, y = _small(60)
+    cfg = TrainConfig(widths=(8,), epochs=2, attack={"eps": 0.1, "steps": 2}, curve_points=60, val_fraction=0.0)
+    r = train_classifier(x, y, cfg, seed=0, n_classes=10)
+    by_split = {s: [row["robust"] for row in r.curves if row["split"] == s] for s in ("train", "val")}
+    assert len(by_split["val"]) == 2
+    # the "val" curve is measured on the same 60 training points (its own attack draw)
+    assert r.selected_epoch == int(np.argmax(by_split["val"])) + 1
+    assert r.val_idx.size == 0

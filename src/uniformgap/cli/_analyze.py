@@ -1,4 +1,5 @@
-"""`uniformgap analyze RUN_DIR`: the minimax table (eq. 5) with intervals, and the rates.
+"""`uniformgap analyze RUN_DIR`: the minimax table (eq. 5) with intervals, and the rates; on a robust run
+(``experiment: robust``) the E1 capacity and E2 gap tables of docs/robust.md §6.4.
 
 Thin over :func:`uniformgap.analysis.analyze`; ``--figures DIR`` also writes the figures.
 """
@@ -9,9 +10,10 @@ import argparse
 import math
 import sys
 
-from ._parser import check_output, examples, positive_int, print_json, times_default
+from ._parser import check_output, examples, positive_int, print_json, real, times_default
 
 _BOOTSTRAP = 1000  # replicates: percentile intervals stable to about a percent
+ALPHA = 0.1  # docs/robust.md §6.4's example threshold; one definition: analysis._robust_runs.ALPHA (tested equal)
 
 DESCRIPTION = (
     "Estimate the minimax error of arXiv:2205.13531, eq. (5), from a run's results table: for every "
@@ -23,7 +25,10 @@ DESCRIPTION = (
     "checkpoints and configurations on the validation metric and reports the test metric; "
     "'test' is the paper's (optimistic) estimator. Sup metrics in the table (linf_exact; the bracket "
     "linf_lower/linf_upper) are analysed too, chosen by val_linf under validation selection, and "
-    "compared with the sampled max linf (how much Monte Carlo underestimated the sup)."
+    "compared with the sampled max linf (how much Monte Carlo underestimated the sup). "
+    "A robust run (experiment: robust, docs/robust.md §6.4) gets its own tables instead: E1's W*(d), the smallest "
+    "trained size with robust error <= --alpha, beside C1's exact size and the linear classifier, and E2's robust "
+    "train vs test vs floor with the unseen-column fraction."
 )
 
 
@@ -48,9 +53,16 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
 
 def run_and_config(args):
     """The run's table and the AnalysisConfig of the options of `add_analysis_options`."""
+    from .._errors import InputError
     from ..analysis import AnalysisConfig, load_results
+    from ..analysis._robust_runs import is_robust_run
     from ..analysis._table import resolve_metrics
 
+    if is_robust_run(args.run_dir):  # `analyze` answers robust runs before it gets here; `report` does not cover them
+        raise InputError(
+            f"`RUN_DIR` must be a regression run for the HTML report, got the robust run '{args.run_dir}' "
+            f"(experiment: robust) (e.g. uniformgap analyze {args.run_dir} --figures {args.run_dir}/figures)"
+        )
     run = load_results(args.run_dir)
     metrics = None if args.metrics is None else resolve_metrics(args.metrics, run.metrics, name="--metrics")
     config = AnalysisConfig(selection=args.selection, metrics=metrics, n_bootstrap=args.bootstrap, seed=args.seed)
@@ -61,9 +73,13 @@ def register(sub) -> None:
     p = sub.add_parser("analyze", help="minimax table (eq. 5) with intervals and rate fits", description=DESCRIPTION,
                        epilog=examples("uniformgap analyze runs/quick-20250101-120000",
                                        "uniformgap analyze RUN_DIR --selection test --bootstrap 0 --json",
-                                       "uniformgap analyze RUN_DIR --figures RUN_DIR/figures"))
+                                       "uniformgap analyze RUN_DIR --figures RUN_DIR/figures",
+                                       "uniformgap analyze runs/e1-quick --alpha 0.05 --figures runs/e1-quick/figures"))
     add_analysis_options(p)
     p.add_argument("--figures", default=None, metavar="DIR", help="also write the figures (PNG and PDF) to DIR")
+    p.add_argument("--alpha", type=real(0.0), default=ALPHA, metavar="A",
+                   help="robust runs (experiment: robust): W*(d) = smallest trained size with robust error <= A "
+                        f"(default {ALPHA:g}, docs/robust.md §6.4); the options above are for regression runs")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -78,7 +94,10 @@ def _g(x) -> str:
 
 def run(args) -> int:
     from ..analysis import analyze, make_figures
+    from ..analysis._robust_runs import is_robust_run
 
+    if is_robust_run(args.run_dir):
+        return run_robust(args)
     run_data, config = run_and_config(args)
     check_output("--figures", args.figures, directory=True)
     analysis = analyze(run_data, config)
@@ -190,3 +209,49 @@ def _print_rows(rows) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def run_robust(args) -> int:
+    """A robust run (``experiment: robust``, docs/robust.md §6.4): E1's W*(d) beside C1's exact size and the
+    linear classifier, E2's gap table; text or ``--json``; ``--figures``: one figure per experiment."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ..analysis._robust_figure import robust_figures
+    from ..analysis._robust_runs import analyze_robust
+
+    check_output("--figures", args.figures, directory=True)
+    a = analyze_robust(args.run_dir, alpha=args.alpha, alpha_name="--alpha")
+    files = robust_figures(a, args.figures) if args.figures else []
+    if a.partial:
+        print("uniformgap analyze: PARTIAL run: analysing the trials that finished (see notes)", file=sys.stderr)
+    if args.json:
+        out = a.to_dict()
+        out["figures"] = [str(f.png) for f in files] + [str(f.pdf) for f in files]
+        print_json(out)
+        return 0
+    print(f"robust run {a.run_dir}: eps = {a.eps:g}, c = {a.c:g}, delta = c*eps = {a.c * a.eps:g}, alpha = {a.alpha:g}")
+    if a.capacity:
+        print(f"E1 capacity (trained on the whole support): W* = smallest trained size with robust error <= {a.alpha:g} "
+              "(best seed); C1 = constructed, robust error 0, exact nnz(W)")
+        rows = [("d", "M", "sizes tried", "seeds", "W* attack", "W* certified", "best err (attack)", "best err (cert)",
+                 "C1 size", "linear clean", "linear robust")]
+        rows += [(str(r.d), str(r.M), ",".join(map(str, r.sizes)), str(r.seeds),
+                  _g(r.wstar_attack) if r.wstar_attack is not None else f"> {max(r.sizes)} (not reached)",
+                  _g(r.wstar_certified) if r.wstar_certified is not None else f"> {max(r.sizes)} (not reached)",
+                  _g(r.best_error_attack), _g(r.best_error_certified), _g(r.c1_size),
+                  _g(r.linear_clean_error), _g(r.linear_robust_error)) for r in a.capacity]
+        _print_rows(rows)
+    if a.gap:
+        print("E2 gap at fixed size (trained on N draws from P): robust errors, means over seeds; test = L_P on all of S")
+        rows = [("d", "M", "width", "size", "N", "seeds", "train robust", "test robust", "floor", "unseen",
+                 "unseen/2", "C1 size (train pts)", "C1 size (S)")]
+        rows += [(str(r.d), str(r.M), str(r.width), str(r.size), str(r.n_draws), str(r.seeds),
+                  _g(r.train_robust_error), _g(r.test_robust_error), _g(r.floor), _g(r.unseen_fraction),
+                  _g(r.information_limit), _g(r.c1_size_train), _g(r.c1_size)) for r in a.gap]
+        _print_rows(rows)
+    if files:
+        print(f"figures: {len(files)} written to {args.figures} (PNG and PDF)")
+    for note in a.notes:
+        print(f"note: {note}")
+    return 0

@@ -24,6 +24,7 @@ def register(sub) -> None:
         epilog=examples("uniformgap run quick --local --out runs/quick",
                         "uniformgap run paper-1d --set student.width=64 --set seeds=[0,1]",
                         "uniformgap run my-experiment.yaml --json",
+                        "uniformgap run e1-quick --local --out runs/e1-quick",
                         "uniformgap run --resume runs/quick"),
     )
     add_config_arguments(p)

@@ -33,8 +33,10 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from .._errors import InputError
+from .._messages import key_path, one_line
 from .._presets import preset_names, preset_text
 from ..learners import GradientConfig
+from ._robust_config import RobustConfig
 
 PRESETS = preset_names()
 
@@ -215,6 +217,10 @@ class ExperimentConfig(_Model):
     poly: PolyConfig = PolyConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     execution: ExecutionConfig = ExecutionConfig()
+    # "robust": the size-versus-dimension experiments of docs/robust.md §6.4 (section ``robust``);
+    # target, learner, student, n_samples and evaluation are then unused
+    experiment: Literal["regression", "robust"] = "regression"  # the student-teacher experiment of the paper
+    robust: RobustConfig = RobustConfig()  # used only by experiment: robust
     grid: dict[str, list[Any]] = {}  # free axes (key path -> values) and tied axes (name -> mappings)
 
     @field_validator("n_samples", "seeds")
@@ -245,10 +251,17 @@ class Variant:
     swept: dict[str, Any]  # key path -> value of the axes that matter for this learner
 
 
+def variant_learner(config: ExperimentConfig) -> str:
+    """The trial kind: the config's learner, or "robust" for ``experiment: robust``."""
+    return "robust" if config.experiment == "robust" else config.learner
+
+
 def _irrelevant(learner: str, key: str) -> bool:
     """Axes that do not change a learner (e.g. student.width for "poly") are dropped, so
     a grid over ``learner`` does not run one baseline per student width."""
     if key.startswith("student.") and learner != "gd":
+        return True
+    if key.startswith("robust.") != (learner == "robust"):
         return True
     return key.startswith("poly.") and learner != "poly"
 
@@ -292,9 +305,10 @@ def expand_grid(config: ExperimentConfig) -> list[Variant]:
         for key, value in chosen.items():
             _set_path(raw, key, value)
         resolved = _validate(raw, context=f"grid {chosen}: ")
-        swept = {k: v for k, v in chosen.items() if k != "learner" and not _irrelevant(resolved.learner, k)}
-        config_id = _config_id(resolved.learner, swept)
-        variants.setdefault(config_id, Variant(config_id, resolved.learner, resolved, swept))
+        learner = variant_learner(resolved)
+        swept = {k: v for k, v in chosen.items() if k != "learner" and not _irrelevant(learner, k)}
+        config_id = _config_id(learner, swept)
+        variants.setdefault(config_id, Variant(config_id, learner, resolved, swept))
     return list(variants.values())
 
 
@@ -343,6 +357,7 @@ def _check_grid(config: ExperimentConfig) -> None:
             raise InputError(f"config: grid.{key}: must be a non-empty list of values, got []")
         if key == "grid" or key.startswith("grid."):
             raise InputError(f"config: grid.{key}: cannot sweep the grid itself")
+        _check_robust_axis(config, key, values)
         if is_tied(key, values):
             _check_tied(config, key, values)
             paths = list(values[0])
@@ -371,6 +386,19 @@ def _check_grid(config: ExperimentConfig) -> None:
                     "sweep a key in one axis only (tie it to the others or leave it free)"
                 )
             owner[path] = key
+
+
+def _check_robust_axis(config: ExperimentConfig, key: str, values: list[Any]) -> None:
+    """A robust experiment sweeps ``robust.*`` keys only (any other key would not change a trial)."""
+    if config.experiment != "robust":
+        return
+    paths = list(values[0]) if is_tied(key, values) and isinstance(values[0], dict) else [key]
+    for path in paths:
+        if not str(path).startswith("robust."):
+            raise InputError(
+                f"config: grid.{key}: an experiment: robust sweeps robust.* keys only, got {path!r} "
+                "(e.g. grid.robust.width: [4, 16, 64])"
+            )
 
 
 # Lists every run iterates over itself: a grid axis over them would nest lists in the table.
@@ -501,83 +529,14 @@ def _validate(raw: dict, context: str = "") -> ExperimentConfig:
 
 def _one_line(err: dict, root: type[BaseModel] | None = None) -> str:
     """One pydantic error as "key.path: must be <allowed>, got <value>" (``root``: the model
-    validated, default ExperimentConfig)."""
-    path, model = _path(err["loc"], ExperimentConfig if root is None else root)
-    kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
-    if kind == "extra_forbidden":
-        allowed = ", ".join(model.model_fields) if model is not None else "?"
-        return f"unknown key {path!r} (allowed: {allowed})"
-    if kind == "missing":
-        return f"missing required key {path!r}"
-    if kind == "union_tag_not_found":
-        tags = ", ".join(repr(t) for t in TARGET_MODELS)
-        return f"missing required key '{path}.kind' (one of {tags}; e.g. {path}: {{kind: teacher, d: 1}})"
-    if kind == "union_tag_invalid":
-        tags = ", ".join(repr(t) for t in TARGET_MODELS)
-        got = value.get("kind") if isinstance(value, dict) else value
-        return f"{path}.kind: must be one of {tags}, got {got!r}"
-    allowed = _ALLOWED.get(kind)
-    if allowed is None and kind in _BOUNDS:
-        (name, bound), = ((k, v) for k, v in ctx.items() if k in ("ge", "gt", "le", "lt"))
-        noun = "an integer" if isinstance(bound, int) else "a number"
-        allowed = f"must be {noun} {_BOUNDS[kind]} {bound:g}"
-    elif kind == "literal_error":
-        allowed = f"must be one of {ctx.get('expected')}"
-    elif kind == "value_error":
-        allowed = str(ctx.get("error", err["msg"]))
-    elif allowed is None:
-        allowed = err["msg"][0].lower() + err["msg"][1:]
-    return f"{path}: {allowed}, got {value!r}"
-
-
-_BOUNDS = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}
-_ALLOWED = {
-    "int_type": "must be an integer",
-    "int_parsing": "must be an integer",
-    "int_from_float": "must be an integer",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "string_type": "must be a string",
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping",
-    "too_short": "must be a non-empty list",
-    "finite_number": "must be a finite number",
-}
+    validated, default ExperimentConfig, whose ``target`` is a union tagged by ``kind``)."""
+    return one_line(err, ExperimentConfig if root is None else root, _UNIONS)
 
 
 def _path(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
-    """The user's key path of a pydantic location (union tags and type labels dropped) and
-    the model that owns its last key."""
-    model: type[BaseModel] | None = root
-    owner = model
-    parts: list[str] = []
-    for elem in loc:
-        if isinstance(elem, int):
-            if parts:
-                parts[-1] += f"[{elem}]"
-            else:
-                parts.append(f"[{elem}]")
-            continue
-        if model is None:
-            continue  # pydantic's labels inside unions ("constrained-float", ...)
-        if elem in model.model_fields:
-            owner = model
-            parts.append(elem)
-            ann = model.model_fields[elem].annotation
-            model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-            if elem == "target" and owner is ExperimentConfig:
-                model = _TargetTag  # next loc element is the discriminator tag
-        elif model is _TargetTag and elem in TARGET_MODELS:
-            model = TARGET_MODELS[elem]
-        else:
-            owner = model
-            parts.append(elem)
-            model = None
-    return ".".join(parts), owner
+    """The user's key path of a pydantic location and the model that owns its last key."""
+    return key_path(loc, root, _UNIONS)
 
 
-class _TargetTag(BaseModel):
-    """Marker: inside ``target`` the location holds the union tag before the field."""
+# the discriminated unions of the config: (owner, field) -> (tag -> model, an example value)
+_UNIONS = {(ExperimentConfig, "target"): (TARGET_MODELS, "{kind: teacher, d: 1}")}

@@ -136,6 +136,13 @@ def _resolve(spec: TrialSpec) -> PlannedTrial:
         evaluations=K * len(spec.checkpoints), eval_points=ev.test_points + ev.val_points,
         network_metrics_cpu_s_max=float(metrics_cap),
     )
+    if spec.learner == "robust":  # one adversarially trained MLP, Adam steps (PGD steps not counted)
+        rc = cfg.robust
+        B = min(rc.batch_size, spec.m)
+        steps = math.ceil(spec.m / B)
+        common.update(evaluations=1, eval_points=rc.M + spec.m, checkpoints=(), network_metrics_cpu_s_max=0.0)
+        return PlannedTrial(**common, batch_size=B, batch_fraction=B / spec.m, epochs=rc.epochs, lr=rc.lr,
+                            lr_final=rc.lr, gamma=1.0, steps_per_epoch=steps, gradient_steps=rc.epochs * steps)
     if spec.learner != "gd":
         return PlannedTrial(**common, batch_size=None, batch_fraction=None, epochs=None, lr=None, lr_final=None,
                             gamma=None, steps_per_epoch=None, gradient_steps=0)
@@ -186,9 +193,13 @@ def _estimate(specs: list[TrialSpec], trials: list[PlannedTrial], progress: bool
         "cpu_s is an extrapolation from a few timed steps on this machine (CPU time of the trial's threads, "
         "per student: a + b*B fitted at two batch sizes); a GPU, or another machine, can differ by orders of magnitude",
     ]
-    untimed = sum(t.learner != "gd" for t in trials)
+    untimed = sum(t.learner not in ("gd", "robust") for t in trials)
     if untimed:
         notes.append(f"{untimed} baseline trial(s) (grid/poly) are not timed: the total estimate is unavailable")
+    robust = sum(t.learner == "robust" for t in trials)
+    if robust:
+        notes.append(f"{robust} robust trial(s) (experiment: robust) are not timed: the total estimate is unavailable; "
+                     "their gradient steps count Adam steps, not the PGD steps inside each")
     if any(t.network_metrics_cpu_s_max for t in trials):
         notes.append("network_metrics are not timed; network_metrics_cpu_s_max is their time budget (an upper bound)")
     return out, notes

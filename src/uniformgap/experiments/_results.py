@@ -41,7 +41,12 @@ def write_table(df: pd.DataFrame, run_dir: Path) -> None:
 
 # -- tables ------------------------------------------------------------------------------------
 def order_columns(df: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
-    """The documented column order and dtypes (nullable ints: baselines have no width)."""
+    """The documented column order and dtypes (nullable ints: baselines have no width); a robust
+    run's rows (``experiment: robust``) follow ``_robust_table``."""
+    from ._robust_table import is_robust_table, order_robust
+
+    if is_robust_table(df):
+        return order_robust(df, swept)
     extra = [c for c in df.columns if c not in LEAD + swept + ALWAYS + TAIL + VALIDATION + END]
     cols = LEAD + [s for s in swept if s not in ALWAYS] + ALWAYS + TAIL + extra + VALIDATION + END
     if len(df) and not any(c in df.columns for c in MONTE_CARLO):  # evaluation.monte_carlo: false

@@ -66,11 +66,21 @@ def _target_key(config: ExperimentConfig) -> str:
 
 
 def plan_trials(config: ExperimentConfig) -> list[TrialSpec]:
-    """The trials of ``config`` in a fixed order (variant, m, teacher chunk)."""
+    """The trials of ``config`` in a fixed order (variant, m, teacher chunk; ``experiment: robust``:
+    variant, seed)."""
     _check_network_metrics(config)
     variants = expand_grid(config)
     shared_target = len({_target_key(v.config) for v in variants}) == 1
     specs: list[TrialSpec] = []
+    if config.experiment == "robust":  # one trial per (variant, seed): docs/robust.md §6.4
+        for v in variants:
+            for s in v.config.seeds:
+                specs.append(TrialSpec(
+                    trial_id=f"{_slug(v.config_id)}__s{s}", config_id=v.config_id, learner=v.learner,
+                    m=v.config.robust.training_points, teachers=(v.config.robust.instance_seed,), seeds=(s,),
+                    swept=dict(v.swept), config=v.config.model_dump(), plan_index=len(specs), checkpoints=(),
+                ))
+        variants = []
     for v in variants:
         epochs = checkpoint_epochs(v.config)
         n = n_targets(v.config)
@@ -178,7 +188,7 @@ def _build_targets(specs: list[TrialSpec]) -> dict[str, list[Any]]:
     and user network files) before anything is written."""
     built: dict[str, list[Any]] = {}
     for spec in specs:
-        if spec.teachers_dir not in built:
+        if spec.learner != "robust" and spec.teachers_dir not in built:
             built[spec.teachers_dir] = build_targets(spec.experiment_config())
     return built
 
@@ -203,7 +213,7 @@ def _check_executor(executor: str) -> None:
 def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[Any]] | None = None) -> None:
     seen: set[str] = set()
     for spec in specs:
-        if spec.teachers_dir in seen:
+        if spec.teachers_dir in seen or spec.learner == "robust":  # robust instances are rebuilt from their seed
             continue
         seen.add(spec.teachers_dir)
         cfg = spec.experiment_config()
@@ -344,8 +354,12 @@ def summarize(table: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> li
     """
     from ..analysis._estimator import minimax
 
+    from ._robust_table import is_robust_table, summarize_robust
+
     if table.empty:
         return []
+    if is_robust_table(table):
+        return summarize_robust(table)
     metrics = _summary_metrics(table.columns) if metrics is None else metrics
     last = table.groupby("trial_id")["epoch"].transform("max")
     final = table[table["epoch"] == last]
@@ -359,6 +373,10 @@ def summarize(table: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> li
 
 def format_summary(summary: list[dict[str, Any]], metrics: tuple[str, ...] | None = None) -> str:
     """The summary as a fixed-width text table (+ the L∞/L2 ratio)."""
+    from ._robust_table import format_robust_summary
+
+    if summary and "test_robust_error" in summary[0]:
+        return format_robust_summary(summary)
     if metrics is None:
         metrics = _summary_metrics({k for row in summary for k in row})
     l2, linf = metrics[1], metrics[2]

@@ -50,6 +50,12 @@ def run_trial(spec: TrialSpec, run_dir: str | Path, *, report: Report | None = N
     # one trial = its CPU share; also makes float reductions independent of the executor
     torch.set_num_threads(max(1, int(config.execution.cpus_per_trial)))
     try:
+        if spec.learner == "robust":
+            from ._robust_trial import run_robust_trial
+
+            run_robust_trial(spec, config, tdir, report)
+            write_json_atomic(tdir / "done.json", {"trial_id": spec.trial_id, "finished": time.time()})
+            return tdir
         targets = load_targets(run_dir / spec.teachers_dir, config, list(spec.teachers))
         if spec.learner == "gd":
             run_gd_trial(spec, config, targets, run_dir, tdir, report)

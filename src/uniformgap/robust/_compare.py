@@ -81,6 +81,8 @@ def train_and_evaluate(
     start = time.perf_counter()
     for name in splits:
         xs, ys = data[name]
+        if len(xs) == 0:  # no validation split (val_fraction 0)
+            continue
         out.splits[name] = evaluate_split(result.model, xs, ys, eps=train.attack.eps, norm=train.attack.norm,
                                           config=eval, n_classes=C, seed=seed, split=name, progress=eval_progress)
     out.eval_time_s = time.perf_counter() - start

@@ -15,6 +15,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from .._errors import InputError
+from .._messages import one_line
 
 PosInt = Annotated[int, Field(ge=1, strict=True)]
 NonNegFloat = Annotated[float, Field(ge=0.0)]
@@ -56,7 +57,9 @@ class TrainConfig(_Model):
     lr: PosFloat = 1e-3  # Adam's usual default
     momentum: NonNegFloat = 0.9  # SGD only: §6.2
     weight_decay: NonNegFloat = 0.0  # none: the robust-overfitting effect is shown unregularised
-    val_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.1  # carved from train: checkpoints are selected here, never on test
+    # carved from train: checkpoints are selected here, never on test; 0: no held-out split, checkpoints are
+    # selected on the training set itself (training on a whole finite support, docs/robust.md §6.4 E1)
+    val_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.1
     curve_every: PosInt = 1  # evaluate the curves (and checkpoint) every epoch
     curve_points: PosInt = 500  # curves use a fixed subsample per split (cheaper; labelled so)
     curve_steps: PosInt = 10  # curves use PGD-10 with one restart: cheaper than the final attack (labelled so)
@@ -110,9 +113,7 @@ def load_run_config(raw: dict[str, Any] | None = None, *, preset: str | None = N
     try:
         return RunConfig.model_validate(merged)
     except pydantic.ValidationError as exc:
-        from ..experiments._config import _one_line
-
-        raise InputError(f"robust train config: {_one_line(exc.errors()[0], RunConfig)}") from None
+        raise InputError(f"robust train config: {one_line(exc.errors()[0], RunConfig)}") from None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,8 @@ by PGD (:func:`uniformgap.robust.pgd`), ℓ = cross-entropy; clean training is �
 MLP (a :class:`uniformgap.networks.ReLUNetwork` with C outputs, saved in the network JSON format)
 or a small CNN (two strided 4×4 convolutions + one hidden dense layer) for image data.
 
-Checkpoints (§6.3): a validation split is carved from the training set (never the test set);
+Checkpoints (§6.3): a validation split is carved from the training set (never the test set; with
+``val_fraction`` 0 — training on a whole finite support, §6.4 — the training set itself is used);
 after every ``curve_every`` epochs clean and robust accuracy are measured on fixed subsamples of
 train/validation/test with a cheap attack (PGD-``curve_steps``, one restart, cross-entropy —
 labelled as such) and the model with the best validation score (robust accuracy for
@@ -88,7 +89,10 @@ def build_model(
 
 
 def split_validation(n: int, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train indices, validation indices): a seeded random split, ⌈fraction·n⌉ ≥ 1 for validation."""
+    """(train indices, validation indices): a seeded random split, ⌈fraction·n⌉ ≥ 1 for validation;
+    ``fraction`` 0: every index trains and the validation set is empty."""
+    if fraction == 0:
+        return np.arange(n), np.zeros(0, dtype=np.int64)
     perm = np.random.default_rng(seed).permutation(n)
     n_val = max(1, math.ceil(fraction * n))
     if n_val >= n:
@@ -138,7 +142,8 @@ def train_classifier(
     tr_idx, val_idx = split_validation(len(x_train), config.val_fraction, seed)
     as_t = lambda a, kind=dtype: torch.as_tensor(np.asarray(a), device=device).to(kind)  # noqa: E731
     xt, yt = as_t(x_train[tr_idx]), as_t(y_train[tr_idx], torch.int64)
-    splits = {"train": (xt, yt), "val": (as_t(x_train[val_idx]), as_t(y_train[val_idx], torch.int64))}
+    # no validation split (val_fraction 0): checkpoints are selected on the training set itself
+    splits = {"train": (xt, yt), "val": (as_t(x_train[val_idx]), as_t(y_train[val_idx], torch.int64)) if len(val_idx) else (xt, yt)}
     if x_test is not None:
         splits["test"] = (as_t(x_test), as_t(y_test, torch.int64))
     rng = np.random.default_rng(seed + 1)
