@@ -32,6 +32,7 @@ from ._spec import TrialSpec
 from ._trial import run_trial, trial_dir
 
 OnDone = Callable[[TrialSpec, str | None], None]
+OnProgress = Callable[[TrialSpec, dict], None]
 
 
 def _trainable(config: dict) -> None:
@@ -60,19 +61,23 @@ def run_ray(
     execution: ExecutionConfig,
     *,
     on_done: OnDone,
+    on_progress: OnProgress | None = None,
     address: str | None = None,
 ) -> None:
-    """Run ``specs`` as Tune trials; ``on_done(spec, error)`` fires as each one ends."""
+    """Run ``specs`` as Tune trials; ``on_done(spec, error)`` fires as each one ends,
+    ``on_progress(spec, result)`` on the driver as each checkpoint's ``tune.report`` arrives
+    (from whichever node the trial runs on)."""
     run_dir = Path(run_dir).resolve()
     address = address or os.environ.get("RAY_ADDRESS") or None
     # the driver prints cluster events such as "(raylet) The node ... has been marked dead" on
     # stdout (ray._private.worker.listen_error_messages); they go to stderr, so that stdout
     # stays the command's own (one JSON object with --json)
     with contextlib.redirect_stdout(sys.stderr):
-        _run_ray(specs, run_dir, execution, on_done, address)
+        _run_ray(specs, run_dir, execution, on_done, on_progress, address)
 
 
-def _run_ray(specs, run_dir: Path, execution: ExecutionConfig, on_done: OnDone, address: str | None) -> None:
+def _run_ray(specs, run_dir: Path, execution: ExecutionConfig, on_done: OnDone, on_progress: OnProgress | None,
+             address: str | None) -> None:
     import ray
     from ray import tune
 
@@ -99,6 +104,10 @@ def _run_ray(specs, run_dir: Path, execution: ExecutionConfig, on_done: OnDone, 
         by_id = {s.trial_id: s for s in specs}
 
         class _Done(tune.Callback):
+            def on_trial_result(self, iteration, trials, trial, result, **info):
+                if on_progress is not None:
+                    on_progress(by_id[trial.config["spec"]["trial_id"]], result)
+
             def on_trial_complete(self, iteration, trials, trial, **info):
                 on_done(by_id[trial.config["spec"]["trial_id"]], None)
 

@@ -33,7 +33,8 @@ from .._errors import InputError
 from ._config import ExperimentConfig, expand_grid, load_config
 from .._atomic import write_json_atomic, write_text_atomic
 from ._nodes import trial_nodes
-from ._results import assemble, read_trial_rows, write_table
+from ._progress import RunProgress
+from ._results import assemble, write_table
 from ._targets import build_targets, n_targets, save_targets
 from ._tracking import make_trackers
 from ._spec import TrialSpec, checkpoint_epochs
@@ -217,8 +218,6 @@ def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[
 
 
 def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None) -> RunResult:
-    from tqdm.auto import tqdm
-
     t0 = time.time()
     _write_targets(run_dir, specs, built)
     swept = list(dict.fromkeys(k for s in specs for k in s.swept))
@@ -227,8 +226,12 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
     pending = [s for s in specs if not is_done(run_dir, s)]
     errors: dict[str, str] = {}
     trackers = make_trackers(run_dir, config.name, config.model_dump(), wandb=wandb)
-    bar = tqdm(total=len(specs), initial=len(specs) - len(pending), desc="trials", unit="trial",
-               file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    live = RunProgress(run_dir, specs, {s.trial_id for s in specs} - {s.trial_id for s in pending}, trackers,
+                       enabled=progress)
+    bar = live.bar
+
+    def on_progress(spec: TrialSpec, result: dict[str, Any]) -> None:
+        live.checkpoint(spec, int(result.get("epoch", 0)))
 
     def on_done(spec: TrialSpec, error: str | None) -> None:
         if error is not None:
@@ -236,11 +239,7 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
             bar.write(f"trial {spec.trial_id} failed: {error}", file=sys.stderr)
         else:
             errors.pop(spec.trial_id, None)
-            rows = read_trial_rows(run_dir / "trials" / spec.trial_id)
-            if rows is not None:
-                for tracker in trackers:
-                    tracker.log_trial(spec.trial_id, rows)
-        bar.update(1)
+        live.finished(spec, ok=error is None)
         write_table(assemble(run_dir, [s.trial_id for s in specs], swept), run_dir)
 
     interrupted = False
@@ -249,17 +248,18 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
             if executor == "local":
                 from ._local import run_local
 
-                run_local(pending, run_dir, on_done=on_done, max_failures=config.execution.max_failures)
+                run_local(pending, run_dir, on_done=on_done, on_progress=on_progress,
+                          max_failures=config.execution.max_failures)
             else:
                 from ._ray import run_ray
 
-                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address)
+                run_ray(pending, run_dir, config.execution, on_done=on_done, on_progress=on_progress, address=address)
     except KeyboardInterrupt as exc:
         interrupted = True
         exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
         raise
     finally:
-        bar.close()
+        live.close()
         for tracker in trackers:
             tracker.close()
         table = assemble(run_dir, [s.trial_id for s in specs], swept)
