@@ -23,6 +23,8 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
@@ -35,6 +37,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from .._errors import InputError
 from .._presets import preset_names, preset_text
 from ..learners import GradientConfig
+from ._search_config import SearchConfig
 
 PRESETS = preset_names()
 
@@ -216,6 +219,7 @@ class ExperimentConfig(_Model):
     evaluation: EvaluationConfig = EvaluationConfig()
     execution: ExecutionConfig = ExecutionConfig()
     grid: dict[str, list[Any]] = {}  # free axes (key path -> values) and tied axes (name -> mappings)
+    search: SearchConfig | None = None  # None: the grid's configurations are the min over A (_search_config)
 
     @field_validator("n_samples", "seeds")
     @classmethod
@@ -331,6 +335,7 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
     config = _validate(raw)
     check_monte_carlo(config)
     _check_grid(config)
+    check_search(config)
     expand_grid(config)
     return config
 
@@ -398,6 +403,47 @@ def check_monte_carlo(config: ExperimentConfig) -> None:
             f"evaluation.network_metrics, got {config.evaluation.network_metrics} "
             "(e.g. --set 'evaluation.network_metrics=[l1_exact,l2_exact,linf_exact]')"
         )
+
+
+def check_search(config: ExperimentConfig) -> None:
+    """A ``search:`` samples "gd" configurations of ``student.*`` keys at one m, all teachers in one
+    trial (its objective is a max over teachers); every bound / choice must be a valid value."""
+    search = config.search
+    if search is None:
+        return
+    if config.learner != "gd":
+        raise InputError(f"config: search: searches the \"gd\" learner, got learner {config.learner!r} (e.g. --set learner=gd)")
+    if config.grid:
+        raise InputError(
+            f"config: search: and grid: are exclusive (the search samples the configurations), got grid keys "
+            f"{', '.join(config.grid)} (e.g. --set grid={{}})"
+        )
+    if len(config.n_samples) != 1:
+        raise InputError(
+            f"config: search: needs one sample size (run one search per m), got n_samples {config.n_samples} "
+            f"(e.g. --set 'n_samples=[{config.n_samples[0]}]')"
+        )
+    per = config.execution.teachers_per_trial
+    if per is not None and per < _n_teachers(config):
+        raise InputError(
+            "config: search: needs every teacher in one trial (the objective is a max over teachers), "
+            f"got execution.teachers_per_trial {per} (e.g. --set execution.teachers_per_trial=null)"
+        )
+    fields = StudentConfig.model_fields
+    for key, dist in search.space.items():
+        name = key.split(".", 1)[1] if key.startswith("student.") else None
+        if name not in fields or name == "dtype":
+            allowed = ", ".join(f"student.{f}" for f in fields if f != "dtype")
+            raise InputError(f"config: search.space: unknown key {key!r} (allowed: {allowed})")
+        for value in dist.edges():
+            _check_axis_value(config.model_copy(update={"search": None}), f"search.space.{key}", {key: value}, strip=key)
+
+
+def _n_teachers(config: ExperimentConfig) -> int:
+    target = config.target
+    if target.kind == "teacher":
+        return target.n + target.hats
+    return len(target.paths) if target.kind == "file" else 1
 
 
 def _check_tied(config: ExperimentConfig, name: str, values: list[Any]) -> None:
@@ -563,11 +609,13 @@ def _path(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | Non
             continue
         if model is None:
             continue  # pydantic's labels inside unions ("constrained-float", ...)
-        if elem in model.model_fields:
+        if isinstance(model, _DictOf):
+            parts.append(elem)  # a mapping's key (e.g. search.space.student.lr)
+            owner, model = model.value, model.value
+        elif elem in model.model_fields:
             owner = model
             parts.append(elem)
-            ann = model.model_fields[elem].annotation
-            model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+            model = _model_of(model.model_fields[elem].annotation)
             if elem == "target" and owner is ExperimentConfig:
                 model = _TargetTag  # next loc element is the discriminator tag
         elif model is _TargetTag and elem in TARGET_MODELS:
@@ -577,6 +625,24 @@ def _path(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | Non
             parts.append(elem)
             model = None
     return ".".join(parts), owner
+
+
+def _model_of(ann: Any) -> Any:
+    """The model a field holds: ``M``, ``M | None``, or a :class:`_DictOf` for ``dict[str, M]``."""
+    args = [a for a in typing.get_args(ann) if a is not type(None)]
+    if typing.get_origin(ann) is dict and len(args) == 2:
+        value = _model_of(args[1])
+        return _DictOf(value) if isinstance(value, type) and issubclass(value, BaseModel) else None
+    if typing.get_origin(ann) in (Union, types.UnionType) and len(args) == 1:
+        ann = args[0]
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+
+
+@dataclass(frozen=True)
+class _DictOf:
+    """Marker: the next location element is a mapping's key, then a ``value`` model."""
+
+    value: type[BaseModel]
 
 
 class _TargetTag(BaseModel):

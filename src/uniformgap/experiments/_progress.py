@@ -33,11 +33,12 @@ class RunProgress:
     ``specs``: the trials known now (more can be added with :meth:`add`, e.g. by a search);
     ``finished``: the trial ids already done (their epochs count from the start, their rows
     were logged by an earlier session); ``extra_total``: epochs expected from trials not yet
-    known (a search's configurations still to be sampled).
+    known (a search's configurations still to be sampled), ``reserve`` of them per such trial,
+    replaced by its real total when it first reports.
     """
 
     def __init__(self, run_dir: Path, specs: list[TrialSpec], finished: set[str], trackers: list[Any], *,
-                 enabled: bool = True, extra_total: int = 0):
+                 enabled: bool = True, extra_total: int = 0, reserve: int = 0):
         from tqdm.auto import tqdm
 
         self.run_dir = Path(run_dir)
@@ -46,6 +47,7 @@ class RunProgress:
         self._total: dict[str, int] = {}
         self._logged: dict[str, set[int]] = {}
         self._extra = extra_total
+        self._reserve = reserve
         self._finished: set[str] = set()
         for spec in specs:
             self._register(spec, spec.trial_id in finished)
@@ -76,12 +78,14 @@ class RunProgress:
 
     def checkpoint(self, spec: TrialSpec, epoch: int) -> None:
         """A trial reported its checkpoint at ``epoch``: advance the bar, log the new rows."""
+        self.add(spec, expected=self._reserve)
         self._advance(spec.trial_id, min(max(1, int(epoch)), self._total[spec.trial_id]))
         self._log_new(spec.trial_id)
 
     def finished(self, spec: TrialSpec, *, ok: bool = True) -> None:
         """A trial ended (finished or stopped early: its remaining epochs are not to be done;
         ``ok`` False: it failed, its epochs stay as they were)."""
+        self.add(spec, expected=self._reserve)
         if ok:
             self._finished.add(spec.trial_id)
             self._advance(spec.trial_id, self._total[spec.trial_id])
