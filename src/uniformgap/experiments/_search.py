@@ -29,9 +29,10 @@ from ._spec import TrialSpec, checkpoint_epochs
 from ._targets import n_targets
 from ._trial import trial_dir
 
+from ..analysis._trajectory import SEARCH_INDEX as INDEX_COLUMN
+from ..analysis._trajectory import SEARCH_STOPPED as STOPPED_COLUMN
+
 STOPPED_FILE = "stopped.json"
-INDEX_COLUMN = "search.index"
-STOPPED_COLUMN = "search.stopped"
 
 
 def plain(value: Any) -> Any:
@@ -94,13 +95,13 @@ def trial_index(tune_trial_id: str) -> int:
 
 
 def objective(rows: pd.DataFrame | None, metric: str) -> float:
-    """J_j(A) over the rows so far (module docstring): per run (u, s) the best validation error
-    over its checkpoints, the mean over seeds, the max over teachers. +inf when nothing is finite."""
+    """J_j(A) over one trial's rows so far (module docstring; the one definition is
+    :func:`uniformgap.analysis._estimator.validation_objective`). +inf before any row."""
+    from ..analysis._estimator import validation_objective
+
     if rows is None or rows.empty:
         return math.inf
-    vals = rows[metric].astype(float).where(~rows["diverged"].astype(bool), math.inf).fillna(math.inf)
-    per_run = vals.groupby([rows["teacher"], rows["seed"]]).min()
-    return float(per_run.groupby(level=0).mean().max())
+    return float(validation_objective(rows, metric).max())
 
 
 def max_checkpoints(config: ExperimentConfig) -> int:
