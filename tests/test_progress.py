@@ -49,11 +49,12 @@ def watch(monkeypatch, run_dir):
     return tracker, seen
 
 
-def check_live_view(result, tracker, seen):
-    specs = plan_trials(load_config(CONFIG))
-    # checkpoints at epochs 2, 4, 6 of 6; two trials (m = 16, 32): 12 epochs in all
+def check_live_view(result, tracker, seen, config):
+    specs = plan_trials(config)
+    # checkpoints at epochs 2, 4, 6 of 6 per trial (m = 16 [, 32])
+    total = 6 * len(specs)
     assert [(t, e) for t, e, _, _ in seen] == [(s.trial_id, e) for s in specs for e in (2, 4, 6)]
-    assert [done for _, _, done, _ in seen] == [2, 4, 6, 8, 10, 12] and {t for *_, t in seen} == {12}
+    assert [done for _, _, done, _ in seen] == list(range(2, total + 1, 2)) and {t for *_, t in seen} == {total}
     # each checkpoint's rows reach the tracker once, as they arrive: before the trial is done
     assert [(t, e) for t, e, _ in tracker.calls] == [(s.trial_id, [e]) for s in specs for e in (2, 4, 6)]
     assert not any(done for *_, done in tracker.calls)
@@ -68,7 +69,7 @@ def test_local_run_reports_every_checkpoint(tmp_path, monkeypatch):
     tracker, seen = watch(monkeypatch, (tmp_path / "run").resolve())
     result = run_experiment(load_config(CONFIG), out=tmp_path / "run", executor="local", progress=False)
     assert result.status == "complete"
-    check_live_view(result, tracker, seen)
+    check_live_view(result, tracker, seen, load_config(CONFIG))
 
 
 def test_resumed_progress_counts_saved_checkpoints(tmp_path):
@@ -91,9 +92,9 @@ def test_ray_run_reports_every_checkpoint(tmp_path, monkeypatch):
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
         tracker, seen = watch(monkeypatch, (tmp_path / "run").resolve())
-        config = load_config({**CONFIG, "execution": {**CONFIG["execution"], "max_concurrent_trials": 1}})
+        config = load_config({**CONFIG, "n_samples": [16]})  # one trial: one Ray worker to start
         result = run_experiment(config, out=tmp_path / "run", executor="ray", progress=False)
     finally:
         ray.shutdown()
     assert result.status == "complete", result.errors
-    check_live_view(result, tracker, seen)
+    check_live_view(result, tracker, seen, config)

@@ -140,6 +140,7 @@ def run_ray_search(
             tune_config=tune.TuneConfig(
                 metric="objective", mode="min", search_alg=_search_algorithm(config), scheduler=scheduler,
                 num_samples=search.num_samples, max_concurrent_trials=execution.max_concurrent_trials,
+                reuse_actors=True,
                 trial_dirname_creator=lambda trial: trial.trial_id,
             ),
             run_config=run_config(run_dir, execution, [_Events()]),
