@@ -98,3 +98,20 @@ def test_ray_run_reports_every_checkpoint(tmp_path, monkeypatch):
         ray.shutdown()
     assert result.status == "complete", result.errors
     check_live_view(result, tracker, seen, config)
+
+
+def test_trials_that_appear_during_the_run_count_from_zero(tmp_path):
+    """A search's configurations become known at their first report, when their first rows are
+    already on disk: those rows are this session's, counted and logged."""
+    result = run_experiment(load_config(CONFIG), out=tmp_path / "run", executor="local", progress=False)
+    first, second = plan_trials(load_config(CONFIG))
+    tracker = Recorder(result.run_dir)
+    live = _progress.RunProgress(result.run_dir, [], set(), [tracker], enabled=False, extra_total=2 * 8, reserve=8)
+    assert (live.epochs_done, live.epochs_total) == (0, 16)
+    live.checkpoint(first, 2)
+    assert (live.epochs_done, live.epochs_total) == (2, 6 + 8)  # the reserve of 8 became the trial's 6 epochs
+    live.finished(first)
+    live.checkpoint(second, 2)
+    assert (live.epochs_done, live.epochs_total) == (6 + 2, 12)
+    assert [(t, e) for t, e, _ in tracker.calls] == [(first.trial_id, [2]), (first.trial_id, [4, 6]),
+                                                    (second.trial_id, [2])]

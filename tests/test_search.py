@@ -16,7 +16,7 @@ import pytest
 from uniformgap import InputError
 from uniformgap.analysis import analyze, load_results
 from uniformgap.analysis._trajectory import search_trajectory
-from uniformgap.experiments import load_config, resume_run, run_experiment
+from uniformgap.experiments import _progress, _run, load_config, resume_run, run_experiment
 from uniformgap.experiments._search import objective, search_spec, settle
 
 SPACE = {"student.lr": {"kind": "loguniform", "low": 3.0e-3, "high": 3.0e-2},
@@ -157,22 +157,52 @@ def test_settle_tells_a_stopped_trial_from_one_stopped_at_its_last_report(tmp_pa
     assert (tdir / "done.json").is_file() and not (tdir / "stopped.json").exists()
 
 
+class Recorder:
+    """A tracker keeping the rows it is given."""
+
+    def __init__(self):
+        self.rows = []
+
+    def log_trial(self, trial_id, rows):
+        self.rows.append(rows)
+
+    def finish_trial(self, trial_id):
+        pass
+
+    def close(self):
+        pass
+
+
 def J_by_config(table: pd.DataFrame) -> dict[str, float]:
     return {cfg: brute_force_J(rows, "val_l2") for cfg, rows in table.groupby("config_id")}
 
 
 @pytest.mark.slow
-def test_tiny_search_is_at_least_as_good_as_a_grid_holding_the_default(tmp_path):
+def test_tiny_search_is_at_least_as_good_as_a_grid_holding_the_default(tmp_path, monkeypatch):
     ray = pytest.importorskip("ray")
     grid_raw = {k: v for k, v in CONFIG.items() if k != "search"}
     grid_raw["grid"] = {"student.lr": [1.0e-2, 3.0e-3]}  # the default lr and a smaller one
     grid = run_experiment(load_config(grid_raw), out=tmp_path / "grid", executor="local", progress=False)
+    tracker, bars = Recorder(), []
+
+    class Watched(_progress.RunProgress):
+        def close(self):
+            bars.append((self.epochs_done, self.epochs_total))
+            super().close()
+
+    monkeypatch.setattr(_run, "make_trackers", lambda *a, **k: [tracker])
+    monkeypatch.setattr(_run, "RunProgress", Watched)
     ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
         found = run_experiment(load_config(CONFIG), out=tmp_path / "search", progress=False)
     finally:
         ray.shutdown()
     assert found.status == "complete", found.errors
+    # live view: every configuration's checkpoints reached the tracker once, the first included;
+    # the epoch count ends full (a stopped configuration's remaining epochs are not to be done)
+    logged = pd.concat(tracker.rows, ignore_index=True)
+    assert len(logged) == len(found.table) and not logged.duplicated(["trial_id", "teacher", "seed", "epoch"]).any()
+    assert bars == [(5 * 24, 5 * 24)]
     table = found.table
     per = table.groupby("config_id").agg(index=("search.index", "first"), stopped=("search.stopped", "first"),
                                          last=("epoch", "max"), n=("epoch", "size"))

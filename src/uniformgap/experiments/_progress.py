@@ -55,10 +55,11 @@ class RunProgress:
                         desc="epochs", unit="epoch", file=sys.stderr, disable=not enabled, dynamic_ncols=True)
         self._show()
 
-    def _register(self, spec: TrialSpec, finished: bool) -> None:
+    def _register(self, spec: TrialSpec, finished: bool, *, new: bool = False) -> None:
+        """``new``: a trial started in this session (nothing of it is counted or logged yet)."""
         self._total[spec.trial_id] = trial_epochs(spec)
         # rows saved before this session were logged by the session that saved them
-        rows = read_trial_rows(self.run_dir / "trials" / spec.trial_id)
+        rows = None if new else read_trial_rows(self.run_dir / "trials" / spec.trial_id)
         self._logged[spec.trial_id] = set() if rows is None else {int(e) for e in rows["epoch"].unique()}
         if finished:
             self._finished.add(spec.trial_id)
@@ -72,7 +73,7 @@ class RunProgress:
         in ``extra_total``, now replaced by its real total)."""
         if spec.trial_id in self._total:
             return
-        self._register(spec, False)
+        self._register(spec, False, new=True)
         self._extra = max(0, self._extra - expected)
         self._retotal()
 
@@ -107,10 +108,9 @@ class RunProgress:
 
     # -- internals -------------------------------------------------------------------------------
     def _advance(self, trial_id: str, epochs: int) -> None:
-        step = epochs - self._done[trial_id]
-        if step > 0:
-            self._done[trial_id] = epochs
-            self.bar.update(step)
+        self._done[trial_id] = max(self._done[trial_id], epochs)
+        if not self.bar.disable and self.epochs_done > self.bar.n:
+            self.bar.update(self.epochs_done - self.bar.n)  # the bar shows the one count, epochs_done
         self._show()
 
     def _retotal(self) -> None:
