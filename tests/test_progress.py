@@ -105,10 +105,15 @@ def test_trials_that_appear_during_the_run_count_from_zero(tmp_path):
     already on disk: those rows are this session's, counted and logged."""
     result = run_experiment(load_config(CONFIG), out=tmp_path / "run", executor="local", progress=False)
     first, second = plan_trials(load_config(CONFIG))
+    paths = [result.run_dir / "trials" / s.trial_id / "rows.parquet" for s in (first, second)]
+    full = [pd.read_parquet(p) for p in paths]
+    for path, rows in zip(paths, full):  # as on disk at each trial's first report
+        rows[rows["epoch"] <= 2].to_parquet(path, index=False)
     tracker = Recorder(result.run_dir)
     live = _progress.RunProgress(result.run_dir, [], set(), [tracker], enabled=False, extra_total=2 * 8, reserve=8)
     assert (live.epochs_done, live.epochs_total) == (0, 16)
     live.checkpoint(first, 2)
+    full[0].to_parquet(paths[0], index=False)
     assert (live.epochs_done, live.epochs_total) == (2, 6 + 8)  # the reserve of 8 became the trial's 6 epochs
     live.finished(first)
     live.checkpoint(second, 2)
