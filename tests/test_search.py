@@ -228,3 +228,34 @@ def test_tiny_search_is_at_least_as_good_as_a_grid_holding_the_default(tmp_path,
     search = analysis.to_dict()["search"]
     assert [s["search_index"] for s in search] == list(range(5))
     assert search[-1]["best_so_far"] == pytest.approx(min(J_by_config(finished).values()))
+
+
+def test_analyze_shows_the_trajectory_and_leaves_stopped_configurations_out(tmp_path, capsys):
+    import json
+
+    from uniformgap.analysis._synthetic import write_synthetic_run
+    from uniformgap.cli import main
+
+    run = write_synthetic_run(tmp_path / "run", n_samples=(100,), widths=(8, 16, 32), epochs=(0, 50, 100))
+    table = pd.read_parquet(run / "results.parquet")
+    configs = sorted(set(table["config_id"]))
+    table["search.index"] = table["config_id"].map({c: i for i, c in enumerate(configs)})
+    table["search.stopped"] = table["config_id"] == configs[1]
+    table = table[~table["search.stopped"] | (table["epoch"] == 0)]  # stopped at its first rung
+    table.to_parquet(run / "results.parquet", index=False)
+    table.to_csv(run / "results.csv", index=False)
+    data = load_results(run)
+    assert set(data.table["config_id"]) == {configs[0], configs[2]} and not data.partial
+    assert data.notes[-1] == ("1 search configuration(s) stopped early by the scheduler (ASHA): not candidates of "
+                              "eq. (5) (they did not train to the end); shown in the search trajectory")
+    assert main(["analyze", str(run), "--json"]) == 0
+    search = json.loads(capsys.readouterr().out)["search"]
+    J = J_by_config(table)
+    assert [(s["config_id"], s["stopped"], s["last_epoch"]) for s in search] == [
+        (configs[0], False, 100), (configs[1], True, 0), (configs[2], False, 100)]
+    assert [s["objective"] for s in search] == pytest.approx([J[c] for c in configs])
+    assert [s["best_so_far"] for s in search] == pytest.approx([J[configs[0]], J[configs[0]],
+                                                               min(J[configs[0]], J[configs[2]])])
+    assert main(["analyze", str(run)]) == 0
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert [configs[1], "100"] in [line[1:3] for line in lines if line[-3:] == ["stopped", "early", "(ASHA)"]]
