@@ -33,6 +33,8 @@ CONFIG = {
 
 def with_(path: str, value) -> dict:
     raw = copy.deepcopy(CONFIG)
+    if path == "evaluation/checkpoints":
+        raw["search"]["space"]["student.epochs"] = {"kind": "randint", "low": 16, "high": 32}
     node = raw
     *head, last = path.split("/")
     for part in head:
@@ -52,6 +54,8 @@ def with_(path: str, value) -> dict:
      "student.lr_final, student.epochs, student.batch_size, student.standardize)"),
     ("search/space/student.lr", {"kind": "uniform", "low": "a", "high": 1},
      "config: search.space.student.lr.low: must be a number, got 'a'"),
+    ("evaluation/checkpoints", [10, 20], "config: search.space.student.epochs: every sampled epochs must reach "
+     "the listed evaluation.checkpoints (up to 20), got epochs from 16 (e.g. --set evaluation.checkpoints=5)"),
     ("search/algorithm", "grid", "config: search.algorithm: must be one of 'random', 'optuna' or 'hyperopt', got 'grid'"),
     ("search/num_samples", 0, "config: search.num_samples: must be an integer >= 1, got 0"),
     ("search/asha", 1, "config: unknown key 'search.asha' (allowed: algorithm, num_samples, metric, space, scheduler, "

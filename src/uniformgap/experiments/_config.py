@@ -437,6 +437,13 @@ def check_search(config: ExperimentConfig) -> None:
             raise InputError(f"config: search.space: unknown key {key!r} (allowed: {allowed})")
         for value in dist.edges():
             _check_axis_value(config.model_copy(update={"search": None}), f"search.space.{key}", {key: value}, strip=key)
+    epochs = search.space.get("student.epochs")
+    listed = config.evaluation.checkpoints
+    if epochs is not None and isinstance(listed, list) and max(listed) > min(epochs.edges()):
+        raise InputError(
+            f"config: search.space.student.epochs: every sampled epochs must reach the listed evaluation.checkpoints "
+            f"(up to {max(listed)}), got epochs from {min(epochs.edges())} (e.g. --set evaluation.checkpoints=5)"
+        )
 
 
 def _n_teachers(config: ExperimentConfig) -> int:
