@@ -13,22 +13,18 @@ retries and node records are those of the grid executor (``_ray``).
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .._errors import InputError
 from ._config import ExperimentConfig
 from ._nodes import record_attempt
-from ._ray import error_line, ray_node, ray_session, run_config, trial_resources
+from ._ray import OnDone, OnProgress, error_line, ray_node, ray_session, run_config, trial_resources
 from ._results import read_trial_rows
 from ._search import default_point, max_checkpoints, objective, search_spec, settle, trial_index
 from ._search_config import ALGORITHM_PACKAGES, Distribution
 from ._spec import TrialSpec
 from ._trial import run_trial, trial_dir
-
-OnDone = Callable[[TrialSpec, "str | None"], None]
-OnProgress = Callable[[TrialSpec, dict], None]
 
 
 def check_algorithm(config: ExperimentConfig) -> None:
