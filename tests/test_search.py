@@ -263,3 +263,23 @@ def test_analyze_shows_the_trajectory_and_leaves_stopped_configurations_out(tmp_
     assert main(["analyze", str(run)]) == 0
     lines = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert [configs[1], "100"] in [line[1:3] for line in lines if line[-3:] == ["stopped", "early", "(ASHA)"]]
+
+
+def test_ctrl_c_during_a_search_points_to_analyze_not_resume(tmp_path, monkeypatch, capsys):
+    import yaml
+
+    from uniformgap.cli import main
+    from uniformgap.experiments import _ray_search
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_ray_search, "run_ray_search", interrupted)
+    path = tmp_path / "search.yaml"
+    path.write_text(yaml.safe_dump(CONFIG))
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out)]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"uniformgap run: interrupted; a search run cannot be resumed, its table stays analysable: "
+        f"uniformgap analyze {out.resolve()}"
+    )

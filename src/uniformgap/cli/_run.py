@@ -62,6 +62,10 @@ def _main(args) -> int:
         run_dir = getattr(exc, "run_dir", None)
         if run_dir is None:
             raise
+        if getattr(exc, "search", False):
+            print(f"uniformgap run: interrupted; a search run cannot be resumed, its table stays analysable: "
+                  f"uniformgap analyze {run_dir}", file=sys.stderr)
+            return 130
         local = " --local" if args.local else ""
         print(f"uniformgap run: interrupted; continue with: uniformgap run --resume {run_dir}{local}", file=sys.stderr)
         return 130
@@ -76,6 +80,10 @@ def _main(args) -> int:
         print(format_summary(result.summary))
         print(f"results: {results} ({len(result.table)} rows, status {result.status}, "
               f"{result.elapsed_s:.1f} s)")
+    if result.status != "complete" and "search.index" in result.table.columns:
+        print(f"uniformgap run: {len(result.errors)} searched configuration(s) failed (see run.json); the table "
+              f"holds the others: uniformgap analyze {result.run_dir}", file=sys.stderr)
+        return 1
     if result.status != "complete":
         print(f"uniformgap run: {len(result.errors)} trial(s) did not finish; "
               f"continue with: uniformgap run --resume {result.run_dir}", file=sys.stderr)

@@ -292,6 +292,7 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
     except KeyboardInterrupt as exc:
         interrupted = True
         exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
+        exc.search = config.search is not None  # ... which a search run cannot
         raise
     finally:
         live.close()
