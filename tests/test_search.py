@@ -223,7 +223,8 @@ def test_tiny_search_is_at_least_as_good_as_a_grid_holding_the_default(tmp_path,
     finished = table[~table["search.stopped"]]
     assert per["stopped"].any() and not per["stopped"].all()  # ASHA stopped some, not all
     assert min(J_by_config(finished).values()) <= min(J_by_config(grid.table).values())
-    # the analysis takes only configurations that trained to the end as candidates of eq. (5)
+    # the run summary and the analysis take only configurations that trained to the end as candidates of eq. (5)
+    assert found.summary[0]["l2_config"] in set(finished["config_id"])
     data = load_results(tmp_path / "search")
     assert set(data.table["config_id"]) == set(finished["config_id"]) and not data.partial
     analysis = analyze(tmp_path / "search", n_bootstrap=0)

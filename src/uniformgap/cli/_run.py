@@ -17,13 +17,15 @@ def register(sub) -> None:
         "run",
         help="run a student-teacher experiment (preset or YAML config) on Ray or in-process",
         description=(
-            "Train students on teachers for every grid point, sample size and seed; write "
+            "Train students on teachers for every grid point (or searched configuration, `search:`), sample size "
+            "and seed; write "
             "RUN_DIR/results.parquet (+ .csv), config.yaml, run.json, teachers/, students/, "
             f"tensorboard/. Presets: {', '.join(preset_names())}."
         ),
         epilog=examples("uniformgap run quick --local --out runs/quick",
                         "uniformgap run paper-1d --set student.width=64 --set seeds=[0,1]",
                         "uniformgap run my-experiment.yaml --json",
+                        "uniformgap run my-search.yaml --out runs/search",
                         "uniformgap run --resume runs/quick"),
     )
     add_config_arguments(p)
