@@ -284,3 +284,23 @@ def test_ctrl_c_during_a_search_points_to_analyze_not_resume(tmp_path, monkeypat
         f"uniformgap run: interrupted; a search run cannot be resumed, its table stays analysable: "
         f"uniformgap analyze {out.resolve()}"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("algorithm", ["optuna", "hyperopt"])
+def test_optional_search_algorithms_run_when_installed(algorithm, tmp_path):
+    pytest.importorskip(algorithm)
+    ray = pytest.importorskip("ray")
+    raw = with_("search/algorithm", algorithm)
+    raw["search"]["num_samples"] = 4
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        found = run_experiment(load_config(raw), out=tmp_path / "search", progress=False)
+    finally:
+        ray.shutdown()
+    assert found.status == "complete", found.errors
+    table = found.table
+    assert sorted(set(table["search.index"])) == [0, 1, 2, 3]
+    assert table.loc[table["search.index"] == 0, "config_id"].iloc[0] == "gd/search=0/lr=0.01/width=8"
+    J = J_by_config(table[~table["search.stopped"]])
+    assert min(J.values()) <= J["gd/search=0/lr=0.01/width=8"]

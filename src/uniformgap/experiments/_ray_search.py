@@ -6,7 +6,9 @@ when that package is importable — with the base config's own values evaluated 
 (``include_default``: Tune's ``points_to_evaluate``). Each configuration is one function
 trainable that runs :func:`run_trial` and, at every checkpoint, reports ``objective`` = J_j(A)
 and ``checkpoint`` = j through ``tune.report``; ``scheduler: asha`` (``ASHAScheduler``,
-time_attr ``checkpoint``, mode min) stops weak configurations at its rungs. Trials, resources,
+time_attr ``checkpoint``, mode min) stops weak configurations at its rungs. Configurations are
+numbered in the order Tune creates their trials (the driver names each trial ``search-<i>``,
+``trial_name_creator``; the trainable reads its number from its trial name). Trials, resources,
 retries and node records are those of the grid executor (``_ray``).
 """
 
@@ -21,7 +23,7 @@ from ._config import ExperimentConfig
 from ._nodes import record_attempt
 from ._ray import OnDone, OnProgress, error_line, ray_node, ray_session, run_config, trial_resources
 from ._results import read_trial_rows
-from ._search import default_point, max_checkpoints, objective, search_spec, settle, trial_index
+from ._search import default_point, max_checkpoints, objective, search_spec, settle, trial_index, trial_name_of
 from ._search_config import ALGORITHM_PACKAGES, Distribution
 from ._spec import TrialSpec
 from ._trial import run_trial, trial_dir
@@ -72,7 +74,7 @@ def _trainable(params: dict, *, base: dict, run_dir: str) -> None:
     from ray import tune
 
     config = ExperimentConfig.model_validate(base)
-    spec = search_spec(config, params, trial_index(tune.get_context().get_trial_id()))
+    spec = search_spec(config, params, trial_index(tune.get_context().get_trial_name()))
     tdir = trial_dir(Path(run_dir), spec)
     record_attempt(tdir, ray_node())
 
@@ -97,9 +99,13 @@ def run_ray_search(
     run_dir = Path(run_dir).resolve()
     search, execution = config.search, config.execution
     known: dict[int, TrialSpec] = {}
+    numbers: dict[str, int] = {}  # Tune's trial id -> configuration number, in the order Tune creates them
+
+    def trial_name(trial) -> str:
+        return trial_name_of(numbers.setdefault(trial.trial_id, len(numbers)))
 
     def spec_of(trial) -> TrialSpec:
-        index = trial_index(trial.trial_id)
+        index = numbers[trial.trial_id]
         if index not in known:
             known[index] = search_spec(config, trial.config, index)
             specs.append(known[index])
@@ -137,7 +143,7 @@ def run_ray_search(
                 metric="objective", mode="min", search_alg=_search_algorithm(config), scheduler=scheduler,
                 num_samples=search.num_samples, max_concurrent_trials=execution.max_concurrent_trials,
                 reuse_actors=True,
-                trial_dirname_creator=lambda trial: trial.trial_id,
+                trial_name_creator=trial_name, trial_dirname_creator=lambda trial: trial.trial_id,
             ),
             run_config=run_config(run_dir, execution, [_Events()]),
         )

@@ -1,6 +1,6 @@
 """What a searched configuration is (no Ray here; Tune drives it in ``_ray_search``).
 
-Configuration number i of a search (Tune's trial index; with ``include_default`` number 0 is the
+Configuration number i of a search (the order Tune creates its trials in; with ``include_default`` number 0 is the
 base config's own values) is the learner configuration ``gd/search=<i>/<key>=<value>...``, one trial
 ``search-<i>__m<m>`` with every teacher and seed, its sampled values in the table's columns (the key
 paths, e.g. ``student.lr``) beside ``search.index`` = i. A configuration the scheduler stopped early
@@ -89,9 +89,14 @@ def reserve_epochs(config: ExperimentConfig) -> int:
     return int(max(dist.edges()))
 
 
-def trial_index(tune_trial_id: str) -> int:
-    """Tune's trial ids end in the trial's number: ``<experiment>_00003`` -> 3."""
-    return int(str(tune_trial_id).rsplit("_", 1)[-1])
+def trial_name_of(index: int) -> str:
+    """The Tune trial name of configuration number ``index``: ``search-3``."""
+    return f"search-{index}"
+
+
+def trial_index(trial_name: str) -> int:
+    """The configuration number in a Tune trial name: ``search-3`` -> 3."""
+    return int(str(trial_name).rsplit("-", 1)[-1])
 
 
 def objective(rows: pd.DataFrame | None, metric: str) -> float:
