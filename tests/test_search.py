@@ -177,13 +177,24 @@ class Recorder:
         pass
 
 
+def search_on_ray(raw: dict, out):
+    """A complete search run of ``raw`` on a one-CPU Ray instance of its own."""
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    try:
+        found = run_experiment(load_config(raw), out=out, progress=False)
+    finally:
+        ray.shutdown()
+    assert found.status == "complete", found.errors
+    return found
+
+
 def J_by_config(table: pd.DataFrame) -> dict[str, float]:
     return {cfg: brute_force_J(rows, "val_l2") for cfg, rows in table.groupby("config_id")}
 
 
 @pytest.mark.slow
 def test_tiny_search_is_at_least_as_good_as_a_grid_holding_the_default(tmp_path, monkeypatch):
-    ray = pytest.importorskip("ray")
     grid_raw = {k: v for k, v in CONFIG.items() if k != "search"}
     grid_raw["grid"] = {"student.lr": [1.0e-2, 3.0e-3]}  # the default lr and a smaller one
     grid = run_experiment(load_config(grid_raw), out=tmp_path / "grid", executor="local", progress=False)
@@ -196,12 +207,7 @@ def test_tiny_search_is_at_least_as_good_as_a_grid_holding_the_default(tmp_path,
 
     monkeypatch.setattr(_run, "make_trackers", lambda *a, **k: [tracker])
     monkeypatch.setattr(_run, "RunProgress", Watched)
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        found = run_experiment(load_config(CONFIG), out=tmp_path / "search", progress=False)
-    finally:
-        ray.shutdown()
-    assert found.status == "complete", found.errors
+    found = search_on_ray(CONFIG, tmp_path / "search")
     # live view: every configuration's checkpoints reached the tracker once, the first included;
     # the epoch count ends full (a stopped configuration's remaining epochs are not to be done)
     logged = pd.concat(tracker.rows, ignore_index=True)
@@ -290,16 +296,9 @@ def test_ctrl_c_during_a_search_points_to_analyze_not_resume(tmp_path, monkeypat
 @pytest.mark.parametrize("algorithm", ["optuna", "hyperopt"])
 def test_optional_search_algorithms_run_when_installed(algorithm, tmp_path):
     pytest.importorskip(algorithm)
-    ray = pytest.importorskip("ray")
     raw = with_("search/algorithm", algorithm)
     raw["search"]["num_samples"] = 4
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        found = run_experiment(load_config(raw), out=tmp_path / "search", progress=False)
-    finally:
-        ray.shutdown()
-    assert found.status == "complete", found.errors
-    table = found.table
+    table = search_on_ray(raw, tmp_path / "search").table
     assert sorted(set(table["search.index"])) == [0, 1, 2, 3]
     assert table.loc[table["search.index"] == 0, "config_id"].iloc[0] == "gd/search=0/lr=0.01/width=8"
     J = J_by_config(table[~table["search.stopped"]])
