@@ -56,6 +56,9 @@ def with_(path: str, value) -> dict:
      "config: search.space.student.lr.low: must be a number, got 'a'"),
     ("evaluation/checkpoints", [10, 20], "config: search.space.student.epochs: every sampled epochs must reach "
      "the listed evaluation.checkpoints (up to 20), got epochs from 16 (e.g. --set evaluation.checkpoints=5)"),
+    ("search/space/student.width", {"kind": "choice", "values": [4, 16]},
+     "config: search.include_default: the base value student.width = 8 is not in search.space.student.width; "
+     "widen the space or leave the default out (e.g. --set search.include_default=false)"),
     ("search/algorithm", "grid", "config: search.algorithm: must be one of 'random', 'optuna' or 'hyperopt', got 'grid'"),
     ("search/num_samples", 0, "config: search.num_samples: must be an integer >= 1, got 0"),
     ("search/asha", 1, "config: unknown key 'search.asha' (allowed: algorithm, num_samples, metric, space, scheduler, "

@@ -437,6 +437,15 @@ def check_search(config: ExperimentConfig) -> None:
             raise InputError(f"config: search.space: unknown key {key!r} (allowed: {allowed})")
         for value in dist.edges():
             _check_axis_value(config.model_copy(update={"search": None}), f"search.space.{key}", {key: value}, strip=key)
+    if search.include_default:  # configuration 0 is the base config's values: a point of the space
+        student = config.student.model_dump()
+        for key, dist in search.space.items():
+            value = student[key.split(".", 1)[1]]
+            if not dist.contains(value):
+                raise InputError(
+                    f"config: search.include_default: the base value {key} = {value!r} is not in search.space.{key}; "
+                    f"widen the space or leave the default out (e.g. --set search.include_default=false)"
+                )
     epochs = search.space.get("student.epochs")
     listed = config.evaluation.checkpoints
     if epochs is not None and isinstance(listed, list) and max(listed) > min(epochs.edges()):

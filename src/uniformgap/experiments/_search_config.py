@@ -70,6 +70,15 @@ class Distribution(_Section):
             raise ValueError(f"randint needs integer low and high, {example}")
         return self
 
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a possible draw."""
+        if self.kind == "choice":
+            return any(value == v for v in self.values or [])
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        inside = self.low <= value <= self.high
+        return inside and (self.kind != "randint" or float(value).is_integer())
+
     def edges(self) -> list[Any]:
         """Values that every draw lies between or among (checked against the config's rules)."""
         if self.kind == "choice":
@@ -86,7 +95,7 @@ class SearchConfig(_Section):
     num_samples: Annotated[int, Field(ge=1, strict=True)] = 8  # configurations evaluated; a tiny-problem scale
     metric: Literal["val_l1", "val_l2", "val_linf"] = "val_l2"  # L2: the smooth proxy of the paper's errors
     space: Annotated[dict[str, Distribution], Field(min_length=1)]  # key path -> distribution; no default space
-    scheduler: Literal["asha", "none"] = "asha"  # stop weak configurations early (Li et al. 2020, ASHA)
+    scheduler: Literal["asha", "none"] = "asha"  # stop weak configurations early (ASHA, arXiv:1810.05934)
     grace_period: Annotated[int, Field(ge=1, strict=True)] = 1  # checkpoints every configuration gets before a stop
     reduction_factor: Annotated[float, Field(gt=1.0, allow_inf_nan=False)] = 3.0  # keep the best third per rung
     # evaluate the base config's own values first: the search is then never worse (on J) than the
