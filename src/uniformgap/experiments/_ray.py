@@ -1,4 +1,4 @@
-"""Ray Tune executor — the only module that imports ray (Ray 2.x Tuner API).
+"""Ray Tune executor — with ``_ray_search`` the only modules that import ray (Ray 2.x Tuner API).
 
 Each trial (one batched ensemble, see ``_trial``) is one Tune trial of a function trainable
 with resources ``{"cpu": cpus_per_trial, "gpu": gpus_per_trial}``; ``param_space`` is a

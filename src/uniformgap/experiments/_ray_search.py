@@ -94,7 +94,7 @@ def run_ray_search(
     address: str | None = None,
 ) -> None:
     """Sample and run the search's configurations; each one's spec is appended to ``specs`` as it
-    first reports or ends. A configuration the scheduler stops is marked (``_search.mark_stopped``)
+    first reports or ends. A configuration the scheduler stops is marked (``_search.settle``)
     before ``on_done(spec, None)``; a failed one gets ``on_done(spec, error)``."""
     run_dir = Path(run_dir).resolve()
     search, execution = config.search, config.execution
