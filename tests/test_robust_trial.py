@@ -40,7 +40,7 @@ def test_config_errors_name_the_key():
          "config: robust.training: must be one of 'whole-support' or 'sample', got 'all'"),
         ({"experiment": "robust", "robust": {"eval": {"stepz": 3}}},
          "config: unknown key 'robust.eval.stepz' (allowed: steps, restarts, step_size_factor, losses, library, "
-         "library_iterations, library_targets, certify, batch_size)"),
+         "library_iterations, library_targets, certify, batch_size, bootstrap, bootstrap_level, bootstrap_seed)"),
         ({"experiment": "robst"}, "config: experiment: must be one of 'regression' or 'robust', got 'robst'"),
     ]
     for raw, message in cases:

@@ -6,7 +6,10 @@ imports no configuration model, so every config module can use it.
 
 from __future__ import annotations
 
-from typing import Any
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Union
 
 from pydantic import BaseModel
 
@@ -92,6 +95,10 @@ def _locate(loc: tuple, root: type[BaseModel], unions: Unions) -> tuple[str, Any
             continue
         if model is None:
             continue  # pydantic's labels inside unions ("constrained-float", ...)
+        if isinstance(model, _DictOf):
+            owner, model = model.value, model.value
+            parts.append(elem)  # a mapping's key (e.g. search.space.student.lr)
+            continue
         if isinstance(model, _Tag):
             if elem in model.union[0]:
                 model = model.union[0][elem]
@@ -102,8 +109,7 @@ def _locate(loc: tuple, root: type[BaseModel], unions: Unions) -> tuple[str, Any
         if elem in model.model_fields:
             owner = model
             parts.append(elem)
-            ann = model.model_fields[elem].annotation
-            model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+            model = _model_of(model.model_fields[elem].annotation)
             if (owner, elem) in unions:
                 union = unions[(owner, elem)]
                 model = _Tag(union)  # next loc element is the discriminator tag
@@ -112,3 +118,21 @@ def _locate(loc: tuple, root: type[BaseModel], unions: Unions) -> tuple[str, Any
             parts.append(elem)
             model = None
     return ".".join(parts), owner, union
+
+
+def _model_of(ann: Any) -> Any:
+    """The model a field holds: ``M``, ``M | None``, or a :class:`_DictOf` for ``dict[str, M]``."""
+    args = [a for a in typing.get_args(ann) if a is not type(None)]
+    if typing.get_origin(ann) is dict and len(args) == 2:
+        value = _model_of(args[1])
+        return _DictOf(value) if isinstance(value, type) and issubclass(value, BaseModel) else None
+    if typing.get_origin(ann) in (Union, types.UnionType) and len(args) == 1:
+        ann = args[0]
+    return ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+
+
+@dataclass(frozen=True)
+class _DictOf:
+    """Marker: the next location element is a mapping's key, then a ``value`` model."""
+
+    value: type[BaseModel]

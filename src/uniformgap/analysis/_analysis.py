@@ -127,6 +127,11 @@ class Analysis:
             "partial": self.partial,
             "notes": list(self.notes),
             "metrics": list(self.metrics),
+            # a search run: one entry per configuration in sampling order (analysis._trajectory)
+            "search": None if self.run.search is None else [
+                {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in rec.items()}
+                for rec in self.run.search.to_dict("records")
+            ],
             "d": self.context.d,
             "n_bootstrap": self.config.n_bootstrap,
             "level": self.config.level,

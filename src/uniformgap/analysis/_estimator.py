@@ -159,6 +159,24 @@ def build_cubes(
     return cubes
 
 
+def validation_objective(table: pd.DataFrame, val_metric: str) -> pd.Series:
+    """The criterion eq. (5) minimises under validation selection, per (n_samples, config_id)::
+
+        J(A) = max_u mean_s min_e val_metric(A, u, s, m, e)
+
+    (per run the best checkpoint on the validation sample, the seed mean, the worst teacher);
+    a diverged or NaN row counts +∞, a missing run is left out. Over the rows given: a trial's
+    rows so far give J at its latest checkpoint (the search's objective, ``experiments._search``).
+    """
+    if val_metric not in table.columns:
+        raise InputError(f"`metric` must be a validation column of the table, got {val_metric!r}")
+    rows = table[_RUN_KEYS].copy()
+    rows["_v"] = _errors(table, val_metric)
+    per_run = rows.groupby(_RUN_KEYS, sort=True)["_v"].min()
+    per_teacher = per_run.groupby(level=["n_samples", "config_id", "teacher"]).mean()
+    return per_teacher.groupby(level=["n_samples", "config_id"]).max()
+
+
 # -- the reductions of eq. (5), on arrays (..., K, T, S) ------------------------------
 def seed_mean(x: np.ndarray) -> np.ndarray:
     """mean_s over the last axis, ignoring missing (NaN) entries; all missing → NaN."""

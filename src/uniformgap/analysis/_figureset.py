@@ -28,10 +28,16 @@ class FigureSet:
 
 
 def make_figures(analysis, out_dir: str | Path) -> FigureSet:
-    """Figure 2, heat tables, training curves, and Figure 3 (or 1 for the sine target)."""
+    """Figure 2, heat tables, a search's trajectory, training curves, and Figure 3 (or 1 for the
+    sine target)."""
     out_dir = Path(out_dir)
     files, notes = [figure_error_vs_m(analysis, out_dir)], []
     files.extend(figure_heat_tables(analysis, out_dir))
+    if analysis.run.search is not None and len(analysis.run.search):
+        from ._trajectory_figure import figure_search_trajectory
+
+        metric = (analysis.run.config.get("search") or {}).get("metric", "val_l2")
+        files.append(figure_search_trajectory(analysis.run.search, metric, out_dir))
     curves = figure_training_curves(analysis, out_dir)
     if curves is None:
         notes.append("training curves skipped: the run has a single checkpoint per training")

@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from .._errors import InputError
+from ._trajectory import SEARCH_INDEX, SEARCH_STOPPED, search_trajectory
 
 KEY_COLUMNS = ("config_id", "teacher", "seed", "n_samples", "epoch")
 # Metric columns: the three L^p errors and the per-network sup-norm metrics.
@@ -51,6 +52,8 @@ class RunData:
     info: dict[str, Any] = field(default_factory=dict)
     partial: bool = False
     notes: tuple[str, ...] = ()
+    # a search run: one row per configuration in sampling order (analysis._trajectory), None otherwise
+    search: pd.DataFrame | None = None
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -127,10 +130,7 @@ def load_results(run_dir: str | Path) -> RunData:
     for col in metrics + [c for c in table.columns if c.startswith("val_")]:
         table[col] = pd.to_numeric(table[col], errors="coerce").astype(float)
     if "diverged" in table.columns:
-        div = table["diverged"]
-        if div.dtype != bool:
-            div = div.astype(str).str.lower().isin(("true", "1", "1.0"))
-        table["diverged"] = div.astype(bool)
+        table["diverged"] = _flag(table["diverged"]).astype(bool)
     else:
         table["diverged"] = False
     sampled = [c for c in metrics if c in DEFAULT_METRICS] or metrics
@@ -146,6 +146,16 @@ def load_results(run_dir: str | Path) -> RunData:
     config, note_c = _read_optional(run_dir / "config.yaml", yaml.safe_load)
     info, note_i = _read_optional(run_dir / "run.json", json.loads)
     notes = [n for n in (note_c, note_i) if n] + sup_notes
+    search = None
+    if SEARCH_INDEX in table.columns:
+        metric = (config.get("search") or {}).get("metric", "val_l2")
+        stopped = _flag(table[SEARCH_STOPPED]) if SEARCH_STOPPED in table.columns else pd.Series(False, table.index)
+        search = search_trajectory(table.assign(**{SEARCH_STOPPED: stopped}), metric)
+        if stopped.any():
+            n = table.loc[stopped, "config_id"].nunique()
+            notes.append(f"{n} search configuration(s) stopped early by the scheduler (ASHA): not candidates "
+                         "of eq. (5) (they did not train to the end); shown in the search trajectory")
+            table = table[~stopped].reset_index(drop=True)
     partial = False
     status = info.get("status")
     if status != "complete":
@@ -159,7 +169,15 @@ def load_results(run_dir: str | Path) -> RunData:
     if holes:
         partial = True
         notes.extend(holes)
-    return RunData(run_dir=run_dir, table=table, config=config, info=info, partial=partial, notes=tuple(notes))
+    return RunData(run_dir=run_dir, table=table, config=config, info=info, partial=partial, notes=tuple(notes),
+                   search=search)
+
+
+def _flag(column: pd.Series) -> pd.Series:
+    """A bool column as read back (parquet: bool; csv: "True"/"False")."""
+    if column.dtype == bool:
+        return column
+    return column.astype(str).str.lower().isin(("true", "1", "1.0"))
 
 
 def grid_holes(table: pd.DataFrame) -> list[str]:

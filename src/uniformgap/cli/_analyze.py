@@ -133,6 +133,8 @@ def run(args) -> int:
     rrows += [(r.metric, r.kind, _g(r.slope), f"[{_g(r.ci_low)}, {_g(r.ci_high)}]", r.ci_method, _g(r.theory_slope))
               for r in analysis.rates]
     _print_rows(rrows)
+    if analysis.run.search is not None:
+        _print_search(analysis.run.search, (analysis.run.config.get("search") or {}).get("metric", "val_l2"))
     if analysis.underestimate:
         _print_underestimate(analysis.underestimate)
     _print_diagnostics(analysis.diagnostics)
@@ -178,6 +180,16 @@ def _print_diagnostics(diagnostics) -> None:
                   _g(w.gap_quantile), "yes" if w.in_largest_gaps else "no", f"{_g(w.fit_ratio)} ({w.fit_regime})")
                  for w in diagnostics.locations]
         _print_rows(rows)
+
+
+def _print_search(trajectory, metric: str) -> None:
+    print(f"search trajectory: J = max over teachers of the seed mean of each run's best {metric} (validation "
+          "selection), per configuration in sampling order; best so far over configurations trained to the end")
+    rows = [("#", "configuration", "m", "J", "best so far", "epochs", "status")]
+    rows += [(str(r.search_index), r.config_id, str(r.n_samples), _g4(r.objective), _g4(r.best_so_far),
+              str(r.last_epoch), "stopped early (ASHA)" if r.stopped else "finished")
+             for r in trajectory.itertuples()]
+    _print_rows(rows)
 
 
 def _print_underestimate(items) -> None:

@@ -17,7 +17,8 @@ def register(sub) -> None:
         "run",
         help="run a student-teacher experiment (preset or YAML config) on Ray or in-process",
         description=(
-            "Train students on teachers for every grid point, sample size and seed; write "
+            "Train students on teachers for every grid point (or searched configuration, `search:`), sample size "
+            "and seed; write "
             "RUN_DIR/results.parquet (+ .csv), config.yaml, run.json, teachers/, students/, "
             f"tensorboard/. Presets: {', '.join(preset_names())}."
         ),
@@ -25,6 +26,7 @@ def register(sub) -> None:
                         "uniformgap run paper-1d --set student.width=64 --set seeds=[0,1]",
                         "uniformgap run my-experiment.yaml --json",
                         "uniformgap run e1-quick --local --out runs/e1-quick",
+                        "uniformgap run my-search.yaml --out runs/search",
                         "uniformgap run --resume runs/quick"),
     )
     add_config_arguments(p)
@@ -63,6 +65,10 @@ def _main(args) -> int:
         run_dir = getattr(exc, "run_dir", None)
         if run_dir is None:
             raise
+        if getattr(exc, "search", False):
+            print(f"uniformgap run: interrupted; a search run cannot be resumed, its table stays analysable: "
+                  f"uniformgap analyze {run_dir}", file=sys.stderr)
+            return 130
         local = " --local" if args.local else ""
         print(f"uniformgap run: interrupted; continue with: uniformgap run --resume {run_dir}{local}", file=sys.stderr)
         return 130
@@ -77,6 +83,10 @@ def _main(args) -> int:
         print(format_summary(result.summary))
         print(f"results: {results} ({len(result.table)} rows, status {result.status}, "
               f"{result.elapsed_s:.1f} s)")
+    if result.status != "complete" and "search.index" in result.table.columns:
+        print(f"uniformgap run: {len(result.errors)} searched configuration(s) failed (see run.json); the table "
+              f"holds the others: uniformgap analyze {result.run_dir}", file=sys.stderr)
+        return 1
     if result.status != "complete":
         print(f"uniformgap run: {len(result.errors)} trial(s) did not finish; "
               f"continue with: uniformgap run --resume {result.run_dir}", file=sys.stderr)

@@ -37,6 +37,7 @@ from .._messages import key_path, one_line
 from .._presets import preset_names, preset_text
 from ..learners import GradientConfig
 from ._robust_config import RobustConfig
+from ._search_config import SearchConfig
 
 PRESETS = preset_names()
 
@@ -222,6 +223,7 @@ class ExperimentConfig(_Model):
     experiment: Literal["regression", "robust"] = "regression"  # the student-teacher experiment of the paper
     robust: RobustConfig = RobustConfig()  # used only by experiment: robust
     grid: dict[str, list[Any]] = {}  # free axes (key path -> values) and tied axes (name -> mappings)
+    search: SearchConfig | None = None  # None: the grid's configurations are the min over A (_search_config)
 
     @field_validator("n_samples", "seeds")
     @classmethod
@@ -345,6 +347,7 @@ def load_config(source: str | Path | dict, overrides: list[str] | tuple[str, ...
     config = _validate(raw)
     check_monte_carlo(config)
     _check_grid(config)
+    check_search(config)
     expand_grid(config)
     return config
 
@@ -426,6 +429,63 @@ def check_monte_carlo(config: ExperimentConfig) -> None:
             f"evaluation.network_metrics, got {config.evaluation.network_metrics} "
             "(e.g. --set 'evaluation.network_metrics=[l1_exact,l2_exact,linf_exact]')"
         )
+
+
+def check_search(config: ExperimentConfig) -> None:
+    """A ``search:`` samples "gd" configurations of ``student.*`` keys at one m, all teachers in one
+    trial (its objective is a max over teachers); every bound / choice must be a valid value."""
+    search = config.search
+    if search is None:
+        return
+    if config.learner != "gd":
+        raise InputError(f"config: search: searches the \"gd\" learner, got learner {config.learner!r} (e.g. --set learner=gd)")
+    if config.grid:
+        raise InputError(
+            f"config: search: and grid: are exclusive (the search samples the configurations), got grid keys "
+            f"{', '.join(config.grid)} (e.g. --set grid={{}})"
+        )
+    if len(config.n_samples) != 1:
+        raise InputError(
+            f"config: search: needs one sample size (run one search per m), got n_samples {config.n_samples} "
+            f"(e.g. --set 'n_samples=[{config.n_samples[0]}]')"
+        )
+    per = config.execution.teachers_per_trial
+    if per is not None and per < _n_teachers(config):
+        raise InputError(
+            "config: search: needs every teacher in one trial (the objective is a max over teachers), "
+            f"got execution.teachers_per_trial {per} (e.g. --set execution.teachers_per_trial=null)"
+        )
+    fields = StudentConfig.model_fields
+    for key, dist in search.space.items():
+        name = key.split(".", 1)[1] if key.startswith("student.") else None
+        if name not in fields or name == "dtype":
+            allowed = ", ".join(f"student.{f}" for f in fields if f != "dtype")
+            raise InputError(f"config: search.space: unknown key {key!r} (allowed: {allowed})")
+        for value in dist.edges():
+            _check_axis_value(config.model_copy(update={"search": None}), f"search.space.{key}", {key: value}, strip=key)
+    if search.include_default:  # configuration 0 is the base config's values: a point of the space
+        student = config.student.model_dump()
+        for key, dist in search.space.items():
+            value = student[key.split(".", 1)[1]]
+            if not dist.contains(value):
+                raise InputError(
+                    f"config: search.include_default: the base value {key} = {value!r} is not in search.space.{key}; "
+                    f"widen the space or leave the default out (e.g. --set search.include_default=false)"
+                )
+    epochs = search.space.get("student.epochs")
+    listed = config.evaluation.checkpoints
+    if epochs is not None and isinstance(listed, list) and max(listed) > min(epochs.edges()):
+        raise InputError(
+            f"config: search.space.student.epochs: every sampled epochs must reach the listed evaluation.checkpoints "
+            f"(up to {max(listed)}), got epochs from {min(epochs.edges())} (e.g. --set evaluation.checkpoints=5)"
+        )
+
+
+def _n_teachers(config: ExperimentConfig) -> int:
+    target = config.target
+    if target.kind == "teacher":
+        return target.n + target.hats
+    return len(target.paths) if target.kind == "file" else 1
 
 
 def _check_tied(config: ExperimentConfig, name: str, values: list[Any]) -> None:

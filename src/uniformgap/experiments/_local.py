@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ._nodes import record_attempt, this_host
 from ._spec import TrialSpec
@@ -11,19 +12,23 @@ from ._trial import run_trial, trial_dir
 
 # on_done(spec, error): error is None for a finished trial, else the exception's one-line text
 OnDone = Callable[[TrialSpec, str | None], None]
+# on_progress(spec, report): a trial's report after each checkpoint (``_evaluate.summary``)
+OnProgress = Callable[[TrialSpec, dict[str, Any]], None]
 
 
-def run_local(specs: Sequence[TrialSpec], run_dir: Path, *, on_done: OnDone, max_failures: int = 0) -> None:
+def run_local(specs: Sequence[TrialSpec], run_dir: Path, *, on_done: OnDone, max_failures: int = 0,
+              on_progress: OnProgress | None = None) -> None:
     """Run ``specs`` in order; a failing trial is retried up to ``max_failures`` times (it
     continues from its last checkpoint), then recorded as errored and the run goes on.
     KeyboardInterrupt propagates (the run stays resumable). Each attempt is recorded as run
-    on this host (``_nodes``)."""
+    on this host (``_nodes``). ``on_progress`` hears each trial's report after every checkpoint."""
     node = this_host()
     for spec in specs:
         for attempt in range(max_failures + 1):
             record_attempt(trial_dir(run_dir, spec), node)
             try:
-                run_trial(spec, run_dir)
+                report = None if on_progress is None else (lambda result, spec=spec: on_progress(spec, result))
+                run_trial(spec, run_dir, report=report)
             except Exception as exc:  # noqa: BLE001 — recorded, the run goes on
                 if attempt == max_failures:
                     on_done(spec, f"{type(exc).__name__}: {exc}")

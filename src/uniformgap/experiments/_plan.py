@@ -118,11 +118,21 @@ class Plan:
 def plan_experiment(config: ExperimentConfig, *, timed: bool = True, progress: bool = False) -> Plan:
     """The plan of ``config`` (see module docstring); ``timed`` runs the short timings."""
     specs = plan_trials(config)
+    search_notes: list[str] = []
+    if config.search is not None:  # configurations are sampled while the search runs
+        from ._search import template_spec
+
+        specs = [template_spec(config)]
+        search_notes.append(
+            f"search: {config.search.num_samples} configuration(s) sampled from search.space "
+            f"({', '.join(config.search.space)}) by {config.search.algorithm!r}, one trial each; shown: the base "
+            f"config's values (configuration 0); scheduler {config.search.scheduler!r} may stop some early"
+        )
     trials = [_resolve(spec) for spec in specs]
     notes: list[str] = []
     if timed:
         trials, notes = _estimate(specs, trials, progress)
-    return Plan(config.name, trials, timed, notes)
+    return Plan(config.name, trials, timed, search_notes + notes)
 
 
 def _resolve(spec: TrialSpec) -> PlannedTrial:

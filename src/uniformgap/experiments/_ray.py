@@ -1,4 +1,4 @@
-"""Ray Tune executor — the only module that imports ray (Ray 2.x Tuner API).
+"""Ray Tune executor — with ``_ray_search`` the only modules that import ray (Ray 2.x Tuner API).
 
 Each trial (one batched ensemble, see ``_trial``) is one Tune trial of a function trainable
 with resources ``{"cpu": cpus_per_trial, "gpu": gpus_per_trial}``; ``param_space`` is a
@@ -32,6 +32,7 @@ from ._spec import TrialSpec
 from ._trial import run_trial, trial_dir
 
 OnDone = Callable[[TrialSpec, str | None], None]
+OnProgress = Callable[[TrialSpec, dict], None]
 
 
 def _trainable(config: dict) -> None:
@@ -60,74 +61,100 @@ def run_ray(
     execution: ExecutionConfig,
     *,
     on_done: OnDone,
+    on_progress: OnProgress | None = None,
     address: str | None = None,
 ) -> None:
-    """Run ``specs`` as Tune trials; ``on_done(spec, error)`` fires as each one ends."""
+    """Run ``specs`` as Tune trials; ``on_done(spec, error)`` fires as each one ends,
+    ``on_progress(spec, result)`` on the driver as each checkpoint's ``tune.report`` arrives
+    (from whichever node the trial runs on)."""
     run_dir = Path(run_dir).resolve()
-    address = address or os.environ.get("RAY_ADDRESS") or None
-    # the driver prints cluster events such as "(raylet) The node ... has been marked dead" on
-    # stdout (ray._private.worker.listen_error_messages); they go to stderr, so that stdout
-    # stays the command's own (one JSON object with --json)
-    with contextlib.redirect_stdout(sys.stderr):
-        _run_ray(specs, run_dir, execution, on_done, address)
+    with ray_session(address) as gpus_available:
+        from ray import tune
 
-
-def _run_ray(specs, run_dir: Path, execution: ExecutionConfig, on_done: OnDone, address: str | None) -> None:
-    import ray
-    from ray import tune
-
-    started = False
-    if not ray.is_initialized():
-        kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
-        if address:
-            try:
-                ray.init(address=address, **kwargs)
-            except ConnectionError as exc:
-                if _token_refused(exc):
-                    raise InputError(_token_message(address)) from None
-                raise
-        else:
-            # Ray nices its workers (15) by default; trials ARE the work, so run them at normal
-            # priority; a local instance sized to this machine, no dashboard (a process and a port less)
-            with _env({"RAY_worker_niceness": os.environ.get("RAY_worker_niceness", "0")}):
-                ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, **kwargs)
-        started = True
-    try:
-        gpus = execution.gpus_per_trial
-        if gpus == "auto":
-            gpus = 1.0 if ray.cluster_resources().get("GPU", 0) >= 1 else 0.0
         by_id = {s.trial_id: s for s in specs}
 
         class _Done(tune.Callback):
+            def on_trial_result(self, iteration, trials, trial, result, **info):
+                if on_progress is not None:
+                    on_progress(by_id[trial.config["spec"]["trial_id"]], result)
+
             def on_trial_complete(self, iteration, trials, trial, **info):
                 on_done(by_id[trial.config["spec"]["trial_id"]], None)
 
             def on_trial_error(self, iteration, trials, trial, **info):
-                on_done(by_id[trial.config["spec"]["trial_id"]], _error_line(trial))
+                spec = by_id[trial.config["spec"]["trial_id"]]
+                on_done(spec, error_line(trial_dir(run_dir, spec)))
 
-        # the legacy reporter honours verbose=0 (the new one prints a banner on stdout, which
-        # would break --json); Tune's own CSV/JSON/TensorBoard loggers would duplicate our rows
-        with _env({"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1"}):
-            trainable = tune.with_resources(_trainable, {"cpu": execution.cpus_per_trial, "gpu": gpus})
-            tuner = tune.Tuner(
-                trainable,
-                param_space={"spec": tune.grid_search([s.to_dict() for s in specs]), "run_dir": str(run_dir)},
-                tune_config=tune.TuneConfig(
-                    max_concurrent_trials=execution.max_concurrent_trials,
-                    trial_dirname_creator=lambda trial: trial.trial_id,
-                ),
-                run_config=tune.RunConfig(
-                    name=f"session-{time.strftime('%Y%m%d-%H%M%S')}",
-                    storage_path=str(run_dir / "ray"),
-                    failure_config=tune.FailureConfig(max_failures=execution.max_failures),
-                    verbose=0,
-                    callbacks=[_Done()],
-                ),
-            )
-            tuner.fit()
-    finally:
-        if started:
-            ray.shutdown()
+        tuner = tune.Tuner(
+            tune.with_resources(_trainable, trial_resources(execution, gpus_available)),
+            param_space={"spec": tune.grid_search([s.to_dict() for s in specs]), "run_dir": str(run_dir)},
+            tune_config=tune.TuneConfig(
+                max_concurrent_trials=execution.max_concurrent_trials,
+                trial_dirname_creator=lambda trial: trial.trial_id,
+            ),
+            run_config=run_config(run_dir, execution, [_Done()]),
+        )
+        tuner.fit()
+
+
+def trial_resources(execution: ExecutionConfig, gpus_available: bool) -> dict[str, float]:
+    """A trial's Tune resources: ``cpus_per_trial`` and ``gpus_per_trial`` ("auto": 1 when the
+    cluster has a GPU)."""
+    gpus = execution.gpus_per_trial
+    if gpus == "auto":
+        gpus = 1.0 if gpus_available else 0.0
+    return {"cpu": execution.cpus_per_trial, "gpu": gpus}
+
+
+def run_config(run_dir: Path, execution: ExecutionConfig, callbacks: list):
+    """Tune's RunConfig of a session: its files under RUN_DIR/ray, retries, no console output."""
+    from ray import tune
+
+    return tune.RunConfig(
+        name=f"session-{time.strftime('%Y%m%d-%H%M%S')}",
+        storage_path=str(run_dir / "ray"),
+        failure_config=tune.FailureConfig(max_failures=execution.max_failures),
+        verbose=0,
+        callbacks=callbacks,
+    )
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None):
+    """Ray for the block: the running instance, the cluster at ``address`` / RAY_ADDRESS, or a
+    small local instance started (and shut down) here. Yields whether the cluster has a GPU.
+
+    Inside, stdout goes to stderr: the driver prints cluster events such as "(raylet) The node ...
+    has been marked dead" on stdout (ray._private.worker.listen_error_messages), and stdout stays
+    the command's own (one JSON object with --json). The legacy reporter honours verbose=0 (the new
+    one prints a banner on stdout); Tune's own CSV/JSON/TensorBoard loggers would duplicate our rows.
+    """
+    import ray
+
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    with contextlib.redirect_stdout(sys.stderr):
+        started = False
+        if not ray.is_initialized():
+            kwargs = dict(log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
+            if address:
+                try:
+                    ray.init(address=address, **kwargs)
+                except ConnectionError as exc:
+                    if _token_refused(exc):
+                        raise InputError(_token_message(address)) from None
+                    raise
+            else:
+                # Ray nices its workers (15) by default; trials ARE the work, so run them at normal
+                # priority; a local instance sized to this machine, no dashboard (a process and a port less)
+                with _env({"RAY_worker_niceness": os.environ.get("RAY_worker_niceness", "0")}):
+                    ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False, **kwargs)
+            started = True
+        try:
+            with _env({"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1"}):
+                yield ray.cluster_resources().get("GPU", 0) >= 1
+        finally:
+            if started:
+                ray.shutdown()
 
 
 @contextlib.contextmanager
@@ -168,9 +195,10 @@ def _token_message(address: str) -> str:
             f"(e.g. RAY_AUTH_MODE=token uniformgap run ... --address {address})")
 
 
-def _error_line(trial) -> str:
-    """The trainable's exception as one line (Ray wraps it in a RayTaskError)."""
-    path = Path(trial.config["run_dir"]) / "trials" / trial.config["spec"]["trial_id"] / "error.txt"
+def error_line(tdir: Path) -> str:
+    """The trainable's exception as one line, from the trial directory ``tdir`` (Ray wraps the
+    exception itself in a RayTaskError)."""
+    path = Path(tdir) / "error.txt"
     if path.is_file():
         return path.read_text().strip().splitlines()[0]
     return "trial failed (see the Ray logs under RUN_DIR/ray)"

@@ -33,7 +33,9 @@ from .._errors import InputError
 from ._config import ExperimentConfig, expand_grid, load_config
 from .._atomic import write_json_atomic, write_text_atomic
 from ._nodes import trial_nodes
-from ._results import assemble, read_trial_rows, write_table
+from ._progress import RunProgress
+from ._results import assemble, write_table
+from ._search import STOPPED_COLUMN, is_stopped, reserve_epochs, template_spec, with_stopped_column
 from ._targets import build_targets, n_targets, save_targets
 from ._tracking import make_trackers
 from ._spec import TrialSpec, checkpoint_epochs
@@ -67,8 +69,10 @@ def _target_key(config: ExperimentConfig) -> str:
 
 def plan_trials(config: ExperimentConfig) -> list[TrialSpec]:
     """The trials of ``config`` in a fixed order (variant, m, teacher chunk; ``experiment: robust``:
-    variant, seed)."""
+    variant, seed); none for a search, whose configurations are sampled while it runs (``_search``)."""
     _check_network_metrics(config)
+    if config.search is not None:
+        return []
     variants = expand_grid(config)
     shared_target = len({_target_key(v.config) for v in variants}) == 1
     specs: list[TrialSpec] = []
@@ -146,7 +150,9 @@ def run_experiment(
         config = load_config(config.model_dump(), overrides)
     _check_executor(executor)
     specs = plan_trials(config)
-    built = _build_targets(specs)
+    if config.search is not None:
+        _check_search_executor(config, executor)
+    built = _build_targets(_target_specs(config, specs))
     run_dir = Path(out) if out is not None else Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     _check_out(run_dir, overwrite)
     if overwrite:
@@ -183,6 +189,20 @@ def _check_out(run_dir: Path, overwrite: bool) -> None:
         raise InputError(f"`--out` directory {name!r} cannot be created or written: {str(parent)!r} is not writable")
 
 
+def _check_search_executor(config: ExperimentConfig, executor: str) -> None:
+    """A search runs on Ray Tune (its search algorithm and scheduler are Tune's)."""
+    if executor != "ray":
+        raise InputError(f"`executor` must be 'ray' for a config with search:, got {executor!r} (drop --local)")
+    from ._ray_search import check_algorithm
+
+    check_algorithm(config)
+
+
+def _target_specs(config: ExperimentConfig, specs: list[TrialSpec]) -> list[TrialSpec]:
+    """The trials whose teachers a run writes first: the plan, or a search's base configuration."""
+    return specs if config.search is None else [template_spec(config)]
+
+
 def _build_targets(specs: list[TrialSpec]) -> dict[str, list[Any]]:
     """The targets of every teachers directory of the plan, built once (validates hat centres
     and user network files) before anything is written."""
@@ -202,6 +222,11 @@ def resume_run(
         raise InputError(f"`--resume` must name a run directory holding config.yaml, got {str(run_dir)!r}")
     _check_executor(executor)
     config = load_config(run_dir / "config.yaml")
+    if config.search is not None:
+        raise InputError(
+            f"`--resume` cannot continue a search run yet, got {str(run_dir)!r} (its finished configurations "
+            "stay analysable; start a new search with --out)"
+        )
     return _execute(run_dir.resolve(), config, plan_trials(config), executor, address, wandb, progress)
 
 
@@ -227,18 +252,26 @@ def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[
 
 
 def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None) -> RunResult:
-    from tqdm.auto import tqdm
-
     t0 = time.time()
-    _write_targets(run_dir, specs, built)
-    swept = list(dict.fromkeys(k for s in specs for k in s.swept))
+    _write_targets(run_dir, _target_specs(config, specs), built)
     info = _run_info(run_dir, config, executor)
     write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
     pending = [s for s in specs if not is_done(run_dir, s)]
     errors: dict[str, str] = {}
     trackers = make_trackers(run_dir, config.name, config.model_dump(), wandb=wandb)
-    bar = tqdm(total=len(specs), initial=len(specs) - len(pending), desc="trials", unit="trial",
-               file=sys.stderr, disable=not progress, dynamic_ncols=True)
+    reserve = reserve_epochs(config) if config.search is not None else 0  # a search's trials appear as it runs
+    live = RunProgress(run_dir, specs, {s.trial_id for s in specs} - {s.trial_id for s in pending}, trackers,
+                       enabled=progress, reserve=reserve,
+                       extra_total=reserve * (config.search.num_samples if config.search is not None else 0))
+    bar = live.bar
+
+    def table_now() -> pd.DataFrame:
+        swept = list(dict.fromkeys(k for s in specs for k in s.swept))
+        table = assemble(run_dir, [s.trial_id for s in sorted(specs, key=lambda s: s.plan_index)], swept)
+        return table if config.search is None else with_stopped_column(table, run_dir, specs)
+
+    def on_progress(spec: TrialSpec, result: dict[str, Any]) -> None:
+        live.checkpoint(spec, int(result.get("epoch", 0)))
 
     def on_done(spec: TrialSpec, error: str | None) -> None:
         if error is not None:
@@ -246,35 +279,37 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
             bar.write(f"trial {spec.trial_id} failed: {error}", file=sys.stderr)
         else:
             errors.pop(spec.trial_id, None)
-            rows = read_trial_rows(run_dir / "trials" / spec.trial_id)
-            if rows is not None:
-                for tracker in trackers:
-                    tracker.log_trial(spec.trial_id, rows)
-        bar.update(1)
-        write_table(assemble(run_dir, [s.trial_id for s in specs], swept), run_dir)
+        live.finished(spec, ok=error is None)
+        write_table(table_now(), run_dir)
 
     interrupted = False
     try:
-        if pending:
+        if config.search is not None:
+            from ._ray_search import run_ray_search
+
+            run_ray_search(config, run_dir, specs, on_done=on_done, on_progress=on_progress, address=address)
+        elif pending:
             if executor == "local":
                 from ._local import run_local
 
-                run_local(pending, run_dir, on_done=on_done, max_failures=config.execution.max_failures)
+                run_local(pending, run_dir, on_done=on_done, on_progress=on_progress,
+                          max_failures=config.execution.max_failures)
             else:
                 from ._ray import run_ray
 
-                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address)
+                run_ray(pending, run_dir, config.execution, on_done=on_done, on_progress=on_progress, address=address)
     except KeyboardInterrupt as exc:
         interrupted = True
         exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
+        exc.search = config.search is not None  # ... which a search run cannot
         raise
     finally:
-        bar.close()
+        live.close()
         for tracker in trackers:
             tracker.close()
-        table = assemble(run_dir, [s.trial_id for s in specs], swept)
+        table = table_now()
         write_table(table, run_dir)
-        unfinished = [s.trial_id for s in specs if not is_done(run_dir, s)]
+        unfinished = [s.trial_id for s in specs if not (is_done(run_dir, s) or is_stopped(run_dir, s))]
         for tid in unfinished:
             if tid not in errors and not interrupted:
                 errors[tid] = _trial_error(run_dir, tid)
@@ -356,6 +391,8 @@ def summarize(table: pd.DataFrame, metrics: tuple[str, ...] | None = None) -> li
 
     from ._robust_table import is_robust_table, summarize_robust
 
+    if STOPPED_COLUMN in table.columns:  # a search's early-stopped configurations did not finish
+        table = table[~table[STOPPED_COLUMN].astype(bool)]
     if table.empty:
         return []
     if is_robust_table(table):

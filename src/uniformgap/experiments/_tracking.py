@@ -1,7 +1,8 @@
 """Experiment tracking: TensorBoard always, Weights & Biases optionally (offline by default).
 
-Only the driver logs, once per finished trial, from the trial's rows file — trials never
-talk to a tracker, so tracking cannot break or slow down training. Scalars per trial
+Only the driver logs, per checkpoint as each trial reports it (``_progress``), the new rows of
+the trial's rows file — trials never talk to a tracker, so tracking cannot break or slow down
+training. ``log_trial`` takes any subset of a trial's rows (all members of each epoch given). Scalars per trial
 (RUN_DIR/tensorboard/<trial_id>): ``<metric>/teacher=<t>/seed=<s>`` at step = epoch, and the
 worst member ``<metric>/worst``. W&B (``--wandb``) is imported lazily behind
 :class:`WandbTracker`; ``WANDB_MODE`` overrides the offline default.
@@ -21,13 +22,19 @@ METRICS = ("train_loss", "l1", "l2", "linf", "val_l1", "val_l2", "val_linf")
 
 
 class TensorBoardTracker:
+    """One event file per trial and session: its writer stays open from the trial's first
+    logged checkpoint until :meth:`finish_trial` (or :meth:`close`), flushed after each."""
+
     def __init__(self, run_dir: Path):
         self.root = Path(run_dir) / "tensorboard"
+        self._writers: dict[str, Any] = {}
 
     def log_trial(self, trial_id: str, rows: pd.DataFrame) -> None:
         from torch.utils.tensorboard import SummaryWriter
 
-        writer = SummaryWriter(log_dir=str(self.root / trial_id))
+        if trial_id not in self._writers:
+            self._writers[trial_id] = SummaryWriter(log_dir=str(self.root / trial_id))
+        writer = self._writers[trial_id]
         try:
             cols = [c for c in rows.columns if c in METRICS or c.startswith(("linf_", "l1_", "l2_"))]
             for epoch, now in rows.groupby("epoch"):
@@ -39,10 +46,16 @@ class TensorBoardTracker:
                     if vals.notna().any():
                         writer.add_scalar(f"{c}/worst", float(vals.max()), int(epoch))
         finally:
+            writer.flush()
+
+    def finish_trial(self, trial_id: str) -> None:
+        writer = self._writers.pop(trial_id, None)
+        if writer is not None:
             writer.close()
 
     def close(self) -> None:
-        pass
+        for trial_id in list(self._writers):
+            self.finish_trial(trial_id)
 
 
 class WandbTracker:
@@ -61,6 +74,9 @@ class WandbTracker:
     def log_trial(self, trial_id: str, rows: pd.DataFrame) -> None:
         for rec in rows.to_dict("records"):
             self.run.log({f"{k}": v for k, v in rec.items() if isinstance(v, (int, float, bool))})
+
+    def finish_trial(self, trial_id: str) -> None:
+        pass  # one W&B run for the whole experiment
 
     def close(self) -> None:
         self.run.finish()
