@@ -14,7 +14,8 @@ from ._parser import check_output, examples
 DESCRIPTION = (
     "Write one self-contained HTML file (figures embedded, tables, the resolved config, package "
     "versions, machine, run time, the estimator's definition and the selection rule) that reads "
-    "offline. Default output RUN_DIR/report.html; figures also go to RUN_DIR/figures."
+    "offline. Default output RUN_DIR/report.html; figures also go to RUN_DIR/figures. For a run at a "
+    "URI (s3://, gs://) these defaults are uploaded next to the run."
 )
 
 
@@ -41,5 +42,22 @@ def run(args) -> int:
     check_output("--figures", args.figures if args.figures else run_data.run_dir / "figures", directory=True)
     if run_data.partial:
         print("uniformgap report: PARTIAL run: reporting the rows that exist", file=sys.stderr)
-    print(write_report(run_data, args.out, config=config, figures_dir=args.figures))
+    path = write_report(run_data, args.out, config=config, figures_dir=args.figures)
+    print(_upload_defaults(args, run_data.run_dir) or path)
     return 0
+
+
+def _upload_defaults(args, local: Path) -> str | None:
+    """For a run at a URI: upload the report and figures written to their default places (the run's
+    local copy) next to the run; returns the report's URI (None for a local run or --out FILE)."""
+    from .._storage import RunStore, is_uri
+
+    if not is_uri(args.run_dir):
+        return None
+    store = RunStore.connect(args.run_dir)
+    if args.figures is None and (local / "figures").is_dir():
+        store.put(local, "figures")
+    if args.out is not None:
+        return None
+    store.put(local, "report.html")
+    return f"{args.run_dir.split('?')[0].rstrip('/')}/report.html"

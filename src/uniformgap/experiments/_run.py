@@ -30,9 +30,11 @@ from typing import Any
 import pandas as pd
 
 from .._errors import InputError
+from .._storage import RunStore, cache_dir, is_uri, pull_run
 from ._config import ExperimentConfig, expand_grid, load_config
 from .._atomic import write_json_atomic, write_text_atomic
 from ._nodes import trial_nodes
+from ._remote import check_out_store, clear_store, pull_trial
 from ._results import assemble, read_trial_rows, write_table
 from ._targets import build_targets, n_targets, save_targets
 from ._tracking import make_trackers
@@ -54,6 +56,12 @@ class RunResult:
     elapsed_s: float  # this session
     n_trials: int
     errors: dict[str, str] = field(default_factory=dict)  # trial_id -> one-line error
+    uri: str | None = None  # the run's URI when it lives on object storage (run_dir is then its local copy)
+
+    @property
+    def location(self) -> str:
+        """Where the run lives: its URI, else its directory."""
+        return self.uri or str(self.run_dir)
 
 
 # -- planning ------------------------------------------------------------------------------------
@@ -125,7 +133,8 @@ def run_experiment(
 
     ``out`` defaults to runs/<name>-<timestamp>; a non-empty ``out`` is refused unless
     ``overwrite`` (which removes the entries a run writes, :data:`RUN_ENTRIES`, and nothing
-    else). ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
+    else). ``out`` may be a URI (``s3://bucket/prefix``, ``gs://...``): trials then read and write
+    only there (``_remote``) and the driver keeps a local copy (``_storage.cache_dir``). ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
     RAY_ADDRESS) or "local" (in-process). Everything (config, targets, ``out``) is validated
     before RUN_DIR is created. An interrupt (Ctrl-C) propagates with ``run_dir`` set on the
     exception, so the caller can say how to resume.
@@ -137,6 +146,16 @@ def run_experiment(
     _check_executor(executor)
     specs = plan_trials(config)
     built = _build_targets(specs)
+    if is_uri(out):
+        store = check_out_store(out, overwrite)
+        if overwrite:
+            clear_store(store, RUN_ENTRIES)
+        run_dir = cache_dir(store.uri)
+        shutil.rmtree(run_dir, ignore_errors=True)  # a new run: a fresh local copy
+        run_dir.mkdir(parents=True)
+        write_text_atomic(run_dir / "config.yaml", config.to_yaml())
+        store.put(run_dir, "config.yaml")
+        return _execute(run_dir, config, specs, executor, address, wandb, progress, built, store)
     run_dir = Path(out) if out is not None else Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     _check_out(run_dir, overwrite)
     if overwrite:
@@ -186,13 +205,17 @@ def _build_targets(specs: list[TrialSpec]) -> dict[str, list[Any]]:
 def resume_run(
     run_dir: str | Path, *, executor: str = "ray", address: str | None = None, wandb: bool = False, progress: bool = True
 ) -> RunResult:
-    """Continue an interrupted run from RUN_DIR/config.yaml (finished trials are kept)."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").is_file():
+    """Continue an interrupted run from RUN_DIR/config.yaml (finished trials are kept); ``run_dir``
+    may be a URI (its local copy is brought up to date first)."""
+    store = RunStore.open(run_dir, argument="--resume") if is_uri(run_dir) else None
+    if store is not None and store.exists("config.yaml"):
+        pull_run(store, cache_dir(store.uri))
+    local = cache_dir(store.uri) if store is not None else Path(run_dir)
+    if not (local / "config.yaml").is_file():
         raise InputError(f"`--resume` must name a run directory holding config.yaml, got {str(run_dir)!r}")
     _check_executor(executor)
-    config = load_config(run_dir / "config.yaml")
-    return _execute(run_dir.resolve(), config, plan_trials(config), executor, address, wandb, progress)
+    config = load_config(local / "config.yaml")
+    return _execute(local.resolve(), config, plan_trials(config), executor, address, wandb, progress, store=store)
 
 
 def _check_executor(executor: str) -> None:
@@ -216,14 +239,29 @@ def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[
         save_targets(targets, directory, cfg)
 
 
-def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None) -> RunResult:
+def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None,
+             store: RunStore | None = None) -> RunResult:
+    """Run the unfinished ``specs`` of RUN_DIR. With a ``store`` RUN_DIR is the driver's copy of
+    the run at ``store.uri``: trials read and write only the store; the driver downloads each
+    finished trial and uploads what it writes itself (teachers, run.json, the table)."""
     from tqdm.auto import tqdm
+
+    def upload(*names: str) -> None:
+        for name in names if store is not None else ():
+            if (run_dir / name).exists():
+                store.put(run_dir, name)
+
+    def save_table(table: pd.DataFrame) -> None:
+        write_table(table, run_dir)
+        upload("results.parquet", "results.csv")
 
     t0 = time.time()
     _write_targets(run_dir, specs, built)
+    upload("teachers")
     swept = list(dict.fromkeys(k for s in specs for k in s.swept))
     info = _run_info(run_dir, config, executor)
     write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
+    upload("run.json")
     pending = [s for s in specs if not is_done(run_dir, s)]
     errors: dict[str, str] = {}
     trackers = make_trackers(run_dir, config.name, config.model_dump(), wandb=wandb)
@@ -231,6 +269,10 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
                file=sys.stderr, disable=not progress, dynamic_ncols=True)
 
     def on_done(spec: TrialSpec, error: str | None) -> None:
+        if store is not None:
+            pull_trial(store, run_dir, spec.trial_id)
+            if error is not None and (run_dir / "trials" / spec.trial_id / "error.txt").is_file():
+                error = _trial_error(run_dir, spec.trial_id)
         if error is not None:
             errors[spec.trial_id] = error
             bar.write(f"trial {spec.trial_id} failed: {error}", file=sys.stderr)
@@ -241,29 +283,33 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
                 for tracker in trackers:
                     tracker.log_trial(spec.trial_id, rows)
         bar.update(1)
-        write_table(assemble(run_dir, [s.trial_id for s in specs], swept), run_dir)
+        save_table(assemble(run_dir, [s.trial_id for s in specs], swept))
 
     interrupted = False
+    location = store.uri if store is not None else run_dir
     try:
         if pending:
             if executor == "local":
                 from ._local import run_local
 
-                run_local(pending, run_dir, on_done=on_done, max_failures=config.execution.max_failures)
+                run_local(pending, location, on_done=on_done, max_failures=config.execution.max_failures)
             else:
                 from ._ray import run_ray
 
-                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address)
+                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address, location=store and store.uri)
     except KeyboardInterrupt as exc:
         interrupted = True
-        exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
+        exc.run_dir = location  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
         raise
     finally:
         bar.close()
         for tracker in trackers:
             tracker.close()
+        if store is not None:
+            store.get("trials", run_dir)  # what the trials left in the store, finished or not
+            upload("tensorboard")
         table = assemble(run_dir, [s.trial_id for s in specs], swept)
-        write_table(table, run_dir)
+        save_table(table)
         unfinished = [s.trial_id for s in specs if not is_done(run_dir, s)]
         for tid in unfinished:
             if tid not in errors and not interrupted:
@@ -276,7 +322,9 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
              "n_trials": len(specs), "n_unfinished": len(unfinished), "errors": errors,
              "nodes": trial_nodes(run_dir, [s.trial_id for s in specs])},
         )
-    return RunResult(run_dir, status, table, summarize(table), elapsed, len(specs), errors)
+        upload("run.json")
+    return RunResult(run_dir, status, table, summarize(table), elapsed, len(specs), errors,
+                     store.uri if store is not None else None)
 
 
 def _trial_error(run_dir: Path, trial_id: str) -> str:

@@ -1,0 +1,188 @@
+"""Runs at a URI: a local S3-compatible server (moto), no cloud account.
+
+A run to s3:// equals a run to a local directory, resumes only the trial whose done.json is
+gone, and is analysed and reported from the URI; trials write only to the store (a worker sees
+no driver directory); a superseded attempt stops without writing; mistakes are one line, before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from io import BytesIO
+
+import pandas as pd
+import pytest
+
+from _cli import run_cli
+from uniformgap import InputError
+from uniformgap._storage import RunStore, cache_dir, is_uri
+from uniformgap.analysis import load_results
+from uniformgap.experiments import load_config, load_run, plan_trials, resume_run, run_experiment
+
+moto_server = pytest.importorskip("moto.server", reason="moto (the `test` extra) runs the local S3 server")
+
+CONFIG = {
+    "name": "s3", "target": {"kind": "teacher", "d": 1, "n": 2, "depth": 2, "width": 4},
+    "n_samples": [8, 16], "seeds": [0],
+    "student": {"depth": 2, "width": 8, "lr": 1.0e-2, "lr_final": 1.0e-3, "epochs": 20, "batch_size": 0.5},
+    "evaluation": {"checkpoints": 2, "test_points": 512, "val_points": 128, "chunk_size": 512},
+}
+KEYS = ["config_id", "n_samples", "teacher", "seed", "epoch"]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """A moto S3 server on 127.0.0.1 (a free port) with dummy credentials."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch, tmp_path):
+    """An empty bucket (its name is returned); the cache under tmp_path."""
+    from pyarrow import fs as pafs
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("UNIFORMGAP_CACHE", str(tmp_path / "cache"))
+    bucket = f"b{len(os.listdir(tmp_path.parent))}-{tmp_path.name[-12:]}".lower().replace("_", "-")
+    pafs.S3FileSystem(allow_bucket_creation=True, endpoint_override=s3_endpoint).create_dir(bucket)
+    return bucket
+
+
+def _attempts(store: RunStore, trial_id: str) -> list[dict]:
+    return json.loads(store.read_bytes(f"trials/{trial_id}/nodes.json"))
+
+
+def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_path, one_thread, capsys):
+    uri = f"s3://{s3}/runs/tiny"
+    run = run_experiment(load_config(CONFIG), out=uri, executor="local", progress=False)
+    ref = run_experiment(load_config(CONFIG), out=tmp_path / "ref", executor="local", progress=False)
+    assert run.status == "complete" and run.uri == uri and run.location == uri
+    assert len(run.table) == 2 * 2 * 2  # m x teachers x checkpoints
+    pd.testing.assert_frame_equal(run.table.drop(columns="wall_time_s"), ref.table.drop(columns="wall_time_s"),
+                                  check_exact=True)
+    store = RunStore.connect(uri)
+    stored = pd.read_parquet(BytesIO(store.read_bytes("results.parquet")))
+    pd.testing.assert_frame_equal(stored, run.table)
+    assert json.loads(store.read_bytes("run.json"))["status"] == "complete"
+
+    # a trial whose done.json is gone is the only one that runs again (from its checkpoint)
+    ids = [s.trial_id for s in plan_trials(load_config(CONFIG))]
+    store.delete(f"trials/{ids[1]}/done.json")
+    resumed = resume_run(uri, executor="local", progress=False)
+    assert resumed.status == "complete"
+    assert [len(_attempts(store, t)) for t in ids] == [1, 2]
+    pd.testing.assert_frame_equal(resumed.table.drop(columns="wall_time_s"), ref.table.drop(columns="wall_time_s"),
+                                  check_exact=True)
+    assert not resumed.table.duplicated(KEYS).any()
+
+    # readers take the URI: the API, analyze and report (whose files go next to the run)
+    table, config = load_run(uri)
+    pd.testing.assert_frame_equal(table, resumed.table)
+    code, out, err = run_cli(["analyze", uri, "--bootstrap", "0", "--json"], capsys)
+    assert code == 0, err
+    assert {e["metric"] for e in json.loads(out)["minimax"]} >= {"l1", "l2", "linf"}
+    code, out, err = run_cli(["report", uri, "--bootstrap", "0"], capsys)
+    assert code == 0, err
+    assert out.strip() == f"{uri}/report.html"
+    assert store.read_bytes("report.html").startswith(b"<!DOCTYPE html>")
+
+
+def test_a_trial_writes_only_to_the_store(s3, tmp_path, monkeypatch, one_thread):
+    """What a worker node does: no driver directory, no cache; it reads teachers from the store
+    and leaves its rows, checkpoint and students there, done.json among them."""
+    from uniformgap.experiments._remote import run_attempt
+    from uniformgap.experiments._targets import build_targets, save_targets
+
+    uri = f"s3://{s3}/worker"
+    spec = plan_trials(load_config(CONFIG))[0]
+    driver = tmp_path / "driver"
+    save_targets(build_targets(spec.experiment_config()), driver / spec.teachers_dir, spec.experiment_config())
+    store = RunStore.connect(uri)
+    store.put(driver, spec.teachers_dir)
+    monkeypatch.setenv("UNIFORMGAP_CACHE", str(tmp_path / "no-cache"))
+    monkeypatch.chdir(tmp_path)
+    before = set(os.listdir(tmp_path))
+    run_attempt(spec, uri, {"host": "worker"})
+    assert set(os.listdir(tmp_path)) == before  # nothing written beside the worker's own temp dir
+    names = set(store.list(f"trials/{spec.trial_id}"))
+    assert {f"trials/{spec.trial_id}/{n}" for n in ("done.json", "rows.parquet", "state.pt", "spec.json",
+                                                       "nodes.json")} == names
+    assert set(store.list(f"students/{spec.trial_id}")) == {
+        f"students/{spec.trial_id}/epoch_{e}.safetensors" for e in spec.checkpoints}
+    assert [a["host"] for a in _attempts(store, spec.trial_id)] == ["worker"]
+
+
+def test_a_superseded_attempt_stops_without_writing(s3, tmp_path, one_thread):
+    """An attempt that outlives its node: once a newer attempt is recorded, its next checkpoint
+    raises instead of uploading, and it never uploads done.json."""
+    from uniformgap.experiments._remote import SupersededAttempt, run_attempt
+    from uniformgap.experiments._targets import build_targets, save_targets
+
+    uri = f"s3://{s3}/zombie"
+    spec = plan_trials(load_config(CONFIG))[0]
+    assert len(spec.checkpoints) == 2
+    save_targets(build_targets(spec.experiment_config()), tmp_path / spec.teachers_dir, spec.experiment_config())
+    store = RunStore.connect(uri)
+    store.put(tmp_path, spec.teachers_dir)
+    nodes = f"trials/{spec.trial_id}/nodes.json"
+
+    def newer_attempt_starts(metrics):
+        attempts = json.loads(store.read_bytes(nodes))
+        data = json.dumps(attempts + [{"host": "elsewhere", "attempt": "newer"}]).encode()
+        with store.fs.open_output_stream(store.path(nodes)) as out:
+            out.write(data)
+
+    with pytest.raises(SupersededAttempt, match="a newer attempt started"):
+        run_attempt(spec, uri, {"host": "old"}, report=newer_attempt_starts)
+    rows = pd.read_parquet(BytesIO(store.read_bytes(f"trials/{spec.trial_id}/rows.parquet")))
+    assert sorted(rows["epoch"].unique()) == [spec.checkpoints[0]]  # the first checkpoint only
+    assert not store.exists(f"trials/{spec.trial_id}/done.json")
+    assert [a["host"] for a in _attempts(store, spec.trial_id)] == ["old", "elsewhere"]
+
+
+def test_mistakes_are_one_line_before_anything_is_written(s3, tmp_path, capsys):
+    config = tmp_path / "tiny.yaml"
+    config.write_text(json.dumps(CONFIG))
+    cases = [
+        (["--out", "ftp://host/run"],
+         "`--out` must be a local path or a URI with scheme s3://, gs://, gcs://, got 'ftp://host/run' "
+         "(e.g. --out s3://my-bucket/runs/quick)"),
+        (["--out", "s3://no-such-bucket/run"],
+         "`--out` bucket 'no-such-bucket' does not exist, got 's3://no-such-bucket/run' "
+         "(create it first, e.g. aws s3 mb s3://no-such-bucket)"),
+    ]
+    for extra, message in cases:
+        code, out, err = run_cli(["run", str(config), "--local", *extra], capsys)
+        assert (code, err.strip()) == (2, f"uniformgap run: error: {message}")
+    code, out, err = run_cli(["run", "--resume", f"s3://{s3}/nothing", "--local"], capsys)
+    assert (code, err.strip()) == (
+        2, f"uniformgap run: error: `--resume` must name a run directory holding config.yaml, got 's3://{s3}/nothing'")
+    assert RunStore.connect(f"s3://{s3}").is_empty()
+
+    store = RunStore.connect(f"s3://{s3}/taken")
+    store.put_file(config, "config.yaml")
+    code, out, err = run_cli(["run", str(config), "--local", "--out", f"s3://{s3}/taken"], capsys)
+    assert (code, err.strip()) == (2, f"uniformgap run: error: `--out` 's3://{s3}/taken' already holds a run "
+                                      f"(continue it with --resume s3://{s3}/taken, or replace it with --overwrite)")
+    assert set(store.list("")) == {"config.yaml"}
+    with pytest.raises(InputError, match="^`RUN_DIR` bucket 'gone' does not exist"):
+        load_results("s3://gone/run")
+
+
+def test_uris_and_their_local_copies():
+    assert is_uri("s3://b/run") and is_uri("gs://b/x") and not is_uri("runs/quick") and not is_uri("/abs/path")
+    assert cache_dir("s3://b/run") == cache_dir("s3://b/run") != cache_dir("s3://b/run2")
