@@ -23,7 +23,8 @@ from uniformgap._storage import RunStore, cache_dir, is_uri
 from uniformgap.analysis import load_results
 from uniformgap.experiments import load_config, load_run, plan_trials, resume_run, run_experiment
 
-moto_server = pytest.importorskip("moto.server", reason="moto (the `test` extra) runs the local S3 server")
+moto_server = pytest.importorskip(
+    "moto.server", reason="moto (the `test-s3` extra, installed by `make test`) runs the local S3 server")
 
 CONFIG = {
     "name": "s3", "target": {"kind": "teacher", "d": 1, "n": 2, "depth": 2, "width": 4},
