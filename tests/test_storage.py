@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from _cli import run_cli
-from uniformgap import InputError
+from uniformgap import InputError, analysis
 from uniformgap._storage import RunStore, cache_dir, is_uri
 from uniformgap.analysis import load_results
 from uniformgap.experiments import load_config, load_run, plan_trials, resume_run, run_experiment
@@ -67,7 +67,7 @@ def _attempts(store: RunStore, trial_id: str) -> list[dict]:
     return json.loads(store.read_bytes(f"trials/{trial_id}/nodes.json"))
 
 
-def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_path, one_thread, capsys):
+def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_path, one_thread, capsys, monkeypatch):
     uri = f"s3://{s3}/runs/tiny"
     run = run_experiment(load_config(CONFIG), out=uri, executor="local", progress=False)
     ref = run_experiment(load_config(CONFIG), out=tmp_path / "ref", executor="local", progress=False)
@@ -96,10 +96,21 @@ def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_p
     code, out, err = run_cli(["analyze", uri, "--bootstrap", "0", "--json"], capsys)
     assert code == 0, err
     assert {e["metric"] for e in json.loads(out)["minimax"]} >= {"l1", "l2", "linf"}
+    # report: the HTML itself is test_report's (its figures take seconds); here, where it goes
+    written = []
+
+    def write_report(run, out, *, config, figures_dir):
+        from uniformgap._atomic import write_text_atomic
+
+        written.append(run.run_dir)
+        write_text_atomic(run.run_dir / "figures" / "fig.png", "png")
+        return write_text_atomic(run.run_dir / "report.html", f"<html>{len(run.table)} rows</html>")
+
+    monkeypatch.setattr(analysis, "write_report", write_report)
     code, out, err = run_cli(["report", uri, "--bootstrap", "0"], capsys)
     assert code == 0, err
-    assert out.strip() == f"{uri}/report.html"
-    assert store.read_bytes("report.html").startswith(b"<!DOCTYPE html>")
+    assert out.strip() == f"{uri}/report.html" and written == [cache_dir(uri)]
+    assert store.read_bytes("report.html") == b"<html>8 rows</html>" and store.exists("figures/fig.png")
 
 
 def test_a_trial_writes_only_to_the_store(s3, tmp_path, monkeypatch, one_thread):
@@ -187,3 +198,20 @@ def test_mistakes_are_one_line_before_anything_is_written(s3, tmp_path, capsys):
 def test_uris_and_their_local_copies():
     assert is_uri("s3://b/run") and is_uri("gs://b/x") and not is_uri("runs/quick") and not is_uri("/abs/path")
     assert cache_dir("s3://b/run") == cache_dir("s3://b/run") != cache_dir("s3://b/run2")
+
+
+@pytest.mark.slow
+def test_a_ray_run_to_s3_leaves_the_driver_only_its_copy(s3, tmp_path, one_thread):
+    """Ray workers get the URI, never a driver path: their students exist only in the store, the
+    driver's copy holds what it downloaded (trials) and wrote (table, run.json, teachers)."""
+    pytest.importorskip("ray")
+    uri = f"s3://{s3}/ray"
+    config = load_config({**CONFIG, "execution": {"cpus_per_trial": 1, "max_failures": 0}})
+    run = run_experiment(config, out=uri, executor="ray", progress=False)
+    ref = run_experiment(config, out=tmp_path / "ref", executor="local", progress=False)
+    assert run.status == "complete", run.errors
+    pd.testing.assert_frame_equal(run.table.drop(columns="wall_time_s"), ref.table.drop(columns="wall_time_s"),
+                                  check_exact=True)
+    store = RunStore.connect(uri)
+    assert len(store.list("students")) == 4 and not (run.run_dir / "students").exists()
+    assert all(len(a) == 1 and a[0]["node_id"] for a in (_attempts(store, s.trial_id) for s in plan_trials(config)))
