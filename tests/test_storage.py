@@ -215,3 +215,19 @@ def test_a_ray_run_to_s3_leaves_the_driver_only_its_copy(s3, tmp_path, one_threa
     store = RunStore.connect(uri)
     assert len(store.list("students")) == 4 and not (run.run_dir / "students").exists()
     assert all(len(a) == 1 and a[0]["node_id"] for a in (_attempts(store, s.trial_id) for s in plan_trials(config)))
+
+
+def test_refused_credentials_are_one_line_before_anything_is_written(s3, tmp_path, monkeypatch, capsys):
+    from moto import settings
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(json.dumps(CONFIG))
+    with monkeypatch.context() as patch:
+        patch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)  # the server checks credentials: ours are unknown
+        code, out, err = run_cli(["run", str(config), "--local", "--out", f"s3://{s3}/run"], capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"uniformgap run: error: `--out` 's3://{s3}/run': access denied: missing or wrong "
+                          "credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or AWS_PROFILE for s3://, "
+                          "GOOGLE_APPLICATION_CREDENTIALS for gs://) (")
+    assert len(err.strip().splitlines()) == 1
+    assert RunStore.connect(f"s3://{s3}").is_empty()
