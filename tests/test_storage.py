@@ -96,6 +96,10 @@ def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_p
     code, out, err = run_cli(["analyze", uri, "--bootstrap", "0", "--json"], capsys)
     assert code == 0, err
     assert {e["metric"] for e in json.loads(out)["minimax"]} >= {"l1", "l2", "linf"}
+    code, out, err = run_cli(["audit", uri, "--samples", "8", "--teacher", "0", "--train-seed", "0",
+                              "--mc-points", "1000", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["a"] == f"student gd m=8 teacher 0 seed 0 epoch {CONFIG['student']['epochs']}"
     # report: the HTML itself is test_report's (its figures take seconds); here, where it goes
     written = []
 
