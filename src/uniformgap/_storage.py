@@ -190,12 +190,16 @@ def local_run(location: str | os.PathLike, *, argument: str) -> Path:
     return local
 
 
-def pull_run(store: RunStore, local: Path) -> None:
-    """Mirror the whole run at ``store`` into ``local`` (files written once are reused)."""
+def pull_run(store: RunStore, local: Path, *, only: tuple[str, ...] | None = None) -> None:
+    """Mirror the run at ``store`` into ``local`` (files written once are reused); ``only``: just
+    these entries of the run's root (the rest of ``local`` is left alone)."""
     local.mkdir(parents=True, exist_ok=True)
     names = {name.split("/")[0] for name in store.list("")}
+    if only is not None:
+        names &= set(only)
     for entry in list(local.iterdir()):
-        if entry.name not in names and entry.name != "ray":  # Tune's own files stay with the driver
+        keep = entry.name in names or entry.name == "ray" or (only is not None and entry.name not in only)
+        if not keep:  # gone from the store (Tune's own files, "ray", stay with the driver)
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     for name in sorted(names):
         store.get(name, local, reuse=name in ("students", "teachers"))

@@ -42,6 +42,8 @@ from ._spec import TrialSpec, checkpoint_epochs
 from ._trial import is_done
 
 EXECUTORS = ("ray", "local")
+# What a resumed run at a URI reads of its local copy (students stay in the store).
+RESUME_ENTRIES = ("config.yaml", "run.json", "teachers", "trials")
 # What a run (and `report` into it) writes in RUN_DIR: removed by ``overwrite=True``, nothing else is.
 RUN_ENTRIES = ("config.yaml", "run.json", "results.parquet", "results.csv", "teachers", "students", "trials",
                "tensorboard", "wandb", "figures", "report.html")
@@ -134,7 +136,8 @@ def run_experiment(
     ``out`` defaults to runs/<name>-<timestamp>; a non-empty ``out`` is refused unless
     ``overwrite`` (which removes the entries a run writes, :data:`RUN_ENTRIES`, and nothing
     else). ``out`` may be a URI (``s3://bucket/prefix``, ``gs://...``): trials then read and write
-    only there (``_remote``) and the driver keeps a local copy (``_storage.cache_dir``). ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
+    only there (``_remote``) and the driver keeps a local copy (``_storage.cache_dir``).
+    ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
     RAY_ADDRESS) or "local" (in-process). Everything (config, targets, ``out``) is validated
     before RUN_DIR is created. An interrupt (Ctrl-C) propagates with ``run_dir`` set on the
     exception, so the caller can say how to resume.
@@ -209,7 +212,7 @@ def resume_run(
     may be a URI (its local copy is brought up to date first)."""
     store = RunStore.open(run_dir, argument="--resume") if is_uri(run_dir) else None
     if store is not None and store.exists("config.yaml"):
-        pull_run(store, cache_dir(store.uri))
+        pull_run(store, cache_dir(store.uri), only=RESUME_ENTRIES)
     local = cache_dir(store.uri) if store is not None else Path(run_dir)
     if not (local / "config.yaml").is_file():
         raise InputError(f"`--resume` must name a run directory holding config.yaml, got {str(run_dir)!r}")
@@ -296,7 +299,8 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
             else:
                 from ._ray import run_ray
 
-                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address, location=store and store.uri)
+                run_ray(pending, run_dir, config.execution, on_done=on_done, address=address,
+                        location=store.uri if store is not None else None)
     except KeyboardInterrupt as exc:
         interrupted = True
         exc.run_dir = location  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
