@@ -235,3 +235,66 @@ def test_refused_credentials_are_one_line_before_anything_is_written(s3, tmp_pat
                           "GOOGLE_APPLICATION_CREDENTIALS for gs://) (")
     assert len(err.strip().splitlines()) == 1
     assert RunStore.connect(f"s3://{s3}").is_empty()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("UNIFORMGAP_CLUSTER_S3") != "1",
+                    reason="a 3-node Ray cluster run to s3:// with a node killed (~90 s): set UNIFORMGAP_CLUSTER_S3=1")
+def test_a_cluster_run_to_s3_survives_a_lost_worker_node(s3, tmp_path, monkeypatch, one_thread):
+    """tests/test_cluster.py's node kill with ``--out s3://``: no node shares a directory with
+    another; the trial that lost its node is retried elsewhere from the store's checkpoint and
+    the table equals the uninterrupted local run."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    import test_cluster as tc
+
+    ref = run_experiment(load_config(tc.CONFIG), out=tmp_path / "local", executor="local", progress=False)
+    cluster = tc.LocalCluster(Path(tempfile.mkdtemp(prefix="ugc", dir="/tmp")))  # nodes inherit the S3 env
+    try:
+        for name in ("head", "w1", "w2"):
+            cluster.start(name)
+            cluster.wait_started(name)
+        config = tmp_path / "config.yaml"
+        config.write_text(yaml.safe_dump(tc.CONFIG))
+        uri = f"s3://{s3}/cluster"
+        driver = subprocess.Popen(
+            [sys.executable, "-m", "uniformgap", "run", str(config), "--address", cluster.address, "--json",
+             "--out", uri], env=cluster.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL, start_new_session=True, text=True)
+        store = RunStore.connect(uri)
+
+        def running_on_a_worker():
+            assert driver.poll() is None, "the driver exited early"
+            files = store.list("trials")
+            if not any(f.endswith("/done.json") for f in files):
+                return None
+            for tid in sorted({f.split("/")[1] for f in files}):
+                if f"trials/{tid}/rows.parquet" in files and f"trials/{tid}/done.json" not in files:
+                    node = tc._node_of(_attempts(store, tid)[-1])
+                    if node in ("w1", "w2"):
+                        return tid, node
+
+        try:
+            victim, lost = tc._wait("a trial running on a worker node", running_on_a_worker, tc.RUN_TIMEOUT_S)
+            cluster.kill(lost)
+            out, _ = driver.communicate(timeout=tc.RUN_TIMEOUT_S)
+        finally:
+            if driver.poll() is None:
+                tc._kill_sessions({driver.pid})
+                driver.wait()
+        assert driver.returncode == 0 and json.loads(out)["status"] == "complete"
+        got = pd.read_parquet(BytesIO(store.read_bytes("results.parquet")))
+        pd.testing.assert_frame_equal(got.drop(columns="wall_time_s"), ref.table.drop(columns="wall_time_s"),
+                                      check_exact=True)
+        attempts = [tc._node_of(a) for a in json.loads(store.read_bytes("run.json"))["nodes"][victim]]
+        assert len(attempts) >= 2 and attempts[0] == lost and attempts[-1] != lost
+    finally:
+        left = cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        assert not left, f"processes of the test cluster survived: {left}"
