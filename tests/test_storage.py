@@ -239,7 +239,7 @@ def test_refused_credentials_are_one_line_before_anything_is_written(s3, tmp_pat
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("UNIFORMGAP_CLUSTER_S3") != "1",
-                    reason="a 3-node Ray cluster run to s3:// with a node killed (~90 s): set UNIFORMGAP_CLUSTER_S3=1")
+                    reason="a 3-node Ray cluster run to s3:// with a node killed (~2 min): set UNIFORMGAP_CLUSTER_S3=1")
 def test_a_cluster_run_to_s3_survives_a_lost_worker_node(s3, tmp_path, monkeypatch, one_thread):
     """tests/test_cluster.py's node kill with ``--out s3://``: no node shares a directory with
     another; the trial that lost its node is retried elsewhere from the store's checkpoint and
