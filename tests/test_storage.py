@@ -117,6 +117,37 @@ def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_p
     assert store.read_bytes("report.html") == b"<html>8 rows</html>" and store.exists("figures/fig.png")
 
 
+def test_a_failed_trial_at_a_uri_reports_its_error_and_a_resume_clears_it(s3, tmp_path, monkeypatch, one_thread):
+    from uniformgap.experiments import _remote
+
+    uri = f"s3://{s3}/flaky"
+    real, broken = _remote.run_trial, plan_trials(load_config(CONFIG))[1].trial_id
+
+    def fails_after_first_checkpoint(spec, run_dir, *, report=None):
+        def then_fail(metrics):
+            report(metrics)
+            raise RuntimeError("simulated node failure")
+
+        return real(spec, run_dir, report=then_fail if spec.trial_id == broken else report)
+
+    monkeypatch.setattr(_remote, "run_trial", fails_after_first_checkpoint)
+    first = run_experiment(load_config(CONFIG), out=uri, executor="local", progress=False)
+    assert first.status == "partial" and first.errors == {broken: "RuntimeError: simulated node failure"}
+    store = RunStore.connect(uri)
+    assert store.read_bytes(f"trials/{broken}/error.txt") == b"RuntimeError: simulated node failure\n"
+    retries = load_config(CONFIG).execution.max_failures  # each retry continues from the store's checkpoint
+    assert len(_attempts(store, broken)) == 1 + retries and not store.exists(f"trials/{broken}/done.json")
+
+    monkeypatch.setattr(_remote, "run_trial", real)
+    second = resume_run(uri, executor="local", progress=False)
+    ref = run_experiment(load_config(CONFIG), out=tmp_path / "ref", executor="local", progress=False)
+    assert second.status == "complete" and second.errors == {}
+    assert not store.exists(f"trials/{broken}/error.txt")
+    assert not (second.run_dir / "trials" / broken / "error.txt").exists()
+    pd.testing.assert_frame_equal(second.table.drop(columns="wall_time_s"), ref.table.drop(columns="wall_time_s"),
+                                  check_exact=True)
+
+
 def test_a_trial_writes_only_to_the_store(s3, tmp_path, monkeypatch, one_thread):
     """What a worker node does: no driver directory, no cache; it reads teachers from the store
     and leaves its rows, checkpoint and students there, done.json among them."""

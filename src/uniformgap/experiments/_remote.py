@@ -63,6 +63,7 @@ def _run_remote_attempt(spec: TrialSpec, store: RunStore, node: dict[str, Any], 
         attempt = uuid.uuid4().hex
         record_attempt(work / trial, {**node, "attempt": attempt})
         store.put(work, f"{trial}/{NODES_FILE}")
+        store.delete(f"{trial}/error.txt")  # an earlier attempt's; run_trial removes the local copy
         sync = _Uploader(store, work, spec, attempt)
 
         def on_checkpoint(metrics: dict[str, Any]) -> None:
