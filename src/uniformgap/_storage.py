@@ -139,8 +139,12 @@ class RunStore:
         downloaded (atomically), local files the store does not hold are removed. ``reuse`` keeps a
         local file of the same size (for files written once: students, teachers). Returns the
         number of files downloaded."""
+        from pyarrow import fs as pafs
+
         local_root = Path(local_root)
-        remote = self.list(rel) if not self.exists(rel) else {rel: self.fs.get_file_info(self.path(rel))}
+        remote = self.list(rel)  # a folder's files; none for a file or nothing
+        if not remote and (info := self.fs.get_file_info(self.path(rel))).type == pafs.FileType.File:
+            remote = {rel: info}
         target = local_root / rel
         if target.is_dir():
             for path in target.rglob("*"):

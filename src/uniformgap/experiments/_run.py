@@ -310,7 +310,9 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
         for tracker in trackers:
             tracker.close()
         if store is not None:
-            store.get("trials", run_dir)  # what the trials left in the store, finished or not
+            for spec in specs:  # what the trials not yet downloaded as done left in the store
+                if not is_done(run_dir, spec):
+                    pull_trial(store, run_dir, spec.trial_id)
             upload("tensorboard")
         table = assemble(run_dir, [s.trial_id for s in specs], swept)
         save_table(table)
