@@ -329,3 +329,25 @@ def test_a_cluster_run_to_s3_survives_a_lost_worker_node(s3, tmp_path, monkeypat
         left = cluster.stop()
         shutil.rmtree(cluster.root, ignore_errors=True)
         assert not left, f"processes of the test cluster survived: {left}"
+
+
+def test_get_mirrors_a_folder_and_reuses_same_size_files_only_when_asked(s3, tmp_path):
+    local, source = tmp_path / "local", tmp_path / "source"
+    store = RunStore.connect(f"s3://{s3}/mirror")
+    for name, text in (("f/a.txt", "aa"), ("f/sub/b.txt", "bbb"), ("top.txt", "t")):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        (source / name).write_text(text)
+    store.put(source, "f")
+    store.put(source, "top.txt")
+    assert set(store.list("")) == {"f/a.txt", "f/sub/b.txt", "top.txt"}
+    assert store.get("f", local) == 2 and (local / "f/sub/b.txt").read_text() == "bbb"
+    assert store.get("top.txt", local) == 1 and (local / "top.txt").read_text() == "t"
+    (local / "f/stale.txt").write_text("not in the store")
+    store.delete("f/a.txt")
+    (source / "f/sub/b.txt").write_text("BBB")  # same size, new content
+    store.put(source, "f/sub/b.txt")
+    assert store.get("f", local, reuse=True) == 0  # reuse: same size is taken as the same file
+    assert sorted(p.relative_to(local).as_posix() for p in local.rglob("*.txt")) == ["f/sub/b.txt", "top.txt"]
+    assert (local / "f/sub/b.txt").read_text() == "bbb"
+    assert store.get("f", local) == 1 and (local / "f/sub/b.txt").read_text() == "BBB"
+    assert store.get("nothing", local) == 0 and store.read_bytes("nothing") is None

@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from ._atomic import write_atomic
 from ._errors import InputError
 
 SCHEMES = ("s3", "gs", "gcs")
+_PROGRESS_FILES = 50  # a download of this many files shows a progress bar (tens of ms per request)
 _URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -152,15 +154,17 @@ class RunStore:
                     path.unlink()
         elif target.is_file() and rel not in remote:
             target.unlink()
+        todo = [name for name, info in remote.items()
+                if not (reuse and (local_root / name).is_file() and (local_root / name).stat().st_size == info.size)]
+        from tqdm.auto import tqdm
+
         n = 0
-        for name, info in remote.items():
-            dest = local_root / name
-            if reuse and dest.is_file() and dest.stat().st_size == info.size:
-                continue
+        for name in tqdm(todo, desc=f"download {rel}", unit="file", file=sys.stderr, leave=False,
+                         disable=len(todo) < _PROGRESS_FILES):
             data = self.read_bytes(name)
             if data is None:  # removed since it was listed
                 continue
-            write_atomic(dest, lambda tmp: Path(tmp).write_bytes(data))
+            write_atomic(local_root / name, lambda tmp: Path(tmp).write_bytes(data))
             n += 1
         return n
 

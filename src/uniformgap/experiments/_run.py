@@ -313,7 +313,7 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
             for spec in specs:  # what the trials not yet downloaded as done left in the store
                 if not is_done(run_dir, spec):
                     pull_trial(store, run_dir, spec.trial_id)
-            upload("tensorboard")
+            upload("tensorboard", "wandb")
         table = assemble(run_dir, [s.trial_id for s in specs], swept)
         save_table(table)
         unfinished = [s.trial_id for s in specs if not is_done(run_dir, s)]
