@@ -96,6 +96,7 @@ def test_a_run_to_s3_equals_a_local_run_resumes_one_trial_and_analyses(s3, tmp_p
     code, out, err = run_cli(["analyze", uri, "--bootstrap", "0", "--json"], capsys)
     assert code == 0, err
     assert {e["metric"] for e in json.loads(out)["minimax"]} >= {"l1", "l2", "linf"}
+    assert json.loads(out)["run_dir"] == uri
     code, out, err = run_cli(["audit", uri, "--samples", "8", "--teacher", "0", "--train-seed", "0",
                               "--mc-points", "1000", "--json"], capsys)
     assert code == 0, err
