@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import socket
 import statistics
 import tempfile
@@ -71,6 +72,7 @@ def main() -> None:
                 assert result.status == "complete", result.errors
     finally:
         server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
     local, s3 = statistics.median(times["local"]), statistics.median(times["s3"])
     print(f"{n_trials} trials x {len(plan_trials(config)[0].checkpoints)} checkpoints, "
           f"{rounds} rounds, median wall time")
