@@ -7,6 +7,10 @@ BIN    := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 # GPU machines: make test TORCH_INSTALL="torch --index-url https://download.pytorch.org/whl/cu126"
 TORCH_INSTALL ?= torch==$(TORCH_VERSION)
+# The same pins as pyproject.toml's `test-s3` extra.
+S3_TEST_PACKAGES := moto==5.2.5 boto3==1.44.8 botocore==1.44.8 s3transfer==0.19.3 jmespath==1.1.0 \
+	xmltodict==1.0.4 responses==0.26.3 cryptography==50.0.2 cffi==2.1.1 pycparser==3.12 flask==3.1.3 \
+	flask-cors==6.0.5 blinker==1.9.0 itsdangerous==2.2.0 py-partiql-parser==0.6.3
 
 .PHONY: run test install clean
 
@@ -15,6 +19,10 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH_INSTALL)
+	# The local S3 server of tests/test_storage.py (the `test-s3` extra: moto and what it imports),
+	# --no-deps: exactly these, no resolve (botocore would downgrade python-dateutil), never the
+	# rest of moto[server] (docker, cfn-lint, ...).
+	$(BIN)/pip install --quiet --no-deps $(S3_TEST_PACKAGES)
 	$(BIN)/pip install --quiet -e ".[test]"
 	# The attack suite of `uniformgap robust train` (optional: skipped with a reason when absent).
 	# --no-deps: torchattacks' metadata requires torchvision, whose resolve would replace the

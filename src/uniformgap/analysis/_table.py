@@ -26,6 +26,7 @@ import pandas as pd
 import yaml
 
 from .._errors import InputError
+from .._storage import local_run
 from ._trajectory import SEARCH_INDEX, SEARCH_STOPPED, search_trajectory
 
 KEY_COLUMNS = ("config_id", "teacher", "seed", "n_samples", "epoch")
@@ -104,9 +105,10 @@ def load_results(run_dir: str | Path) -> RunData:
     a per-network column (linf_exact, linf_lower, linf_upper, ...), which the experiment
     leaves NaN where it was not computed (a note counts such rows; eq. (5) counts a
     missing sup as +∞, see _estimator). Rows are sorted by the key columns
-    so that every later tie-break ("first in sort order") is deterministic.
+    so that every later tie-break ("first in sort order") is deterministic. A URI ``run_dir``
+    (``s3://…``) is read from its local copy, brought up to date first (``_storage.local_run``).
     """
-    run_dir = Path(run_dir)
+    run_dir = local_run(run_dir, argument="RUN_DIR")
     table = read_table(run_dir)
     missing = [c for c in KEY_COLUMNS if c not in table.columns]
     if missing:

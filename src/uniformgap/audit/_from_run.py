@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from .._errors import InputError
+from .._storage import local_run
 from ..networks import ReLUNetwork
 
 
@@ -54,7 +54,7 @@ def student_from_run(
     name = {k: k for k in ("n_samples", "teacher", "seed", "config_id", "epoch")} | dict(names or {})
     from ..experiments import load_run, load_trained
 
-    run_dir = Path(run_dir)
+    run_dir = local_run(run_dir, argument="RUN_DIR")  # a URI: its local copy, brought up to date once
     table, config = load_run(run_dir)
     rows, config_id = _pick(table, "config_id", config_id, name["config_id"])
     rows, n_samples = _pick(rows, "n_samples", n_samples, name["n_samples"])

@@ -93,26 +93,28 @@ def _g(x) -> str:
 
 
 def run(args) -> int:
+    from .._storage import is_uri
     from ..analysis import analyze, make_figures
     from ..analysis._robust_runs import is_robust_run
 
     if is_robust_run(args.run_dir):
         return run_robust(args)
     run_data, config = run_and_config(args)
+    where = args.run_dir if is_uri(args.run_dir) else str(run_data.run_dir)  # a URI, not its local copy
     check_output("--figures", args.figures, directory=True)
     analysis = analyze(run_data, config)
     figures = make_figures(analysis, args.figures) if args.figures else None
     if analysis.partial:
         print("uniformgap analyze: PARTIAL run: analysing the rows that exist (see notes)", file=sys.stderr)
     if args.json:
-        out = analysis.to_dict()
+        out = {**analysis.to_dict(), "run_dir": where}
         if figures is not None:
             out["figures"] = [str(f.png) for f in figures.files] + [str(f.pdf) for f in figures.files]
             out["notes"] += list(figures.notes)
         print_json(out)
         return 0
     cfg = analysis.config
-    print(f"run {analysis.run.run_dir}: selection {analysis.selection}"
+    print(f"run {where}: selection {analysis.selection}"
           f"{' (OPTIMISTIC: chosen on the test metric, the paper estimator)' if analysis.optimistic else ''}; "
           f"{cfg.n_bootstrap} bootstrap replicates, {cfg.level:.0%} percentile intervals"
           f"{'; PARTIAL run' if analysis.partial else ''}")

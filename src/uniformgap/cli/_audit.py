@@ -63,7 +63,9 @@ def _networks(args):
     """(f, g, domain, name_a, name_b): two network files, or a run's student and teacher."""
     from ..audit import load_model, student_from_run
 
-    if Path(args.network_a).is_dir():
+    from .._storage import is_uri
+
+    if Path(args.network_a).is_dir() or is_uri(args.network_a):
         if args.network_b is not None:
             raise InputError(
                 f"`B` must be omitted when A is a run directory, got {args.network_b!r} "

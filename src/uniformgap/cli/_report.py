@@ -20,7 +20,8 @@ DESCRIPTION = (
     "`robust train` directory: the finding in words, clean/robust x train/test with certified brackets "
     "for clean and adversarial training side by side, bootstrap intervals, the attacks, the selected "
     "epochs and the robust-overfitting curves (--selection/--metrics/--bootstrap/--seed/--figures are "
-    "for student-teacher runs only)."
+    "for student-teacher runs only). For a run at a "
+    "URI (s3://, gs://) these defaults are uploaded next to the run."
 )
 
 
@@ -40,9 +41,10 @@ _INPUTS = ("results.parquet", "results.csv", "config.yaml", "run.json")
 
 
 def run(args) -> int:
+    from .._storage import is_uri
     from ..analysis._robust_report import run_kind
 
-    if run_kind(args.run_dir) == "robust":
+    if not is_uri(args.run_dir) and run_kind(args.run_dir) == "robust":  # a URI holds `uniformgap run` runs
         return _robust(args)
     from ..analysis import write_report
 
@@ -52,7 +54,8 @@ def run(args) -> int:
     check_output("--figures", args.figures if args.figures else run_data.run_dir / "figures", directory=True)
     if run_data.partial:
         print("uniformgap report: PARTIAL run: reporting the rows that exist", file=sys.stderr)
-    print(write_report(run_data, args.out, config=config, figures_dir=args.figures))
+    path = write_report(run_data, args.out, config=config, figures_dir=args.figures)
+    print(_upload_defaults(args, run_data.run_dir) or path)
     return 0
 
 
@@ -72,3 +75,19 @@ def _robust(args) -> int:
         print("uniformgap report: PARTIAL robust run: reporting the models that exist", file=sys.stderr)
     print(write_robust_report(run_dir, out))
     return 0
+
+
+def _upload_defaults(args, local: Path) -> str | None:
+    """For a run at a URI: upload the report and figures written to their default places (the run's
+    local copy) next to the run; returns the report's URI (None for a local run or --out FILE)."""
+    from .._storage import RunStore, is_uri
+
+    if not is_uri(args.run_dir):
+        return None
+    store = RunStore.connect(args.run_dir)
+    if args.figures is None and (local / "figures").is_dir():
+        store.put(local, "figures")
+    if args.out is not None:
+        return None
+    store.put(local, "report.html")
+    return f"{args.run_dir.split('?')[0].rstrip('/')}/report.html"

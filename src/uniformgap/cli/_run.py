@@ -27,15 +27,17 @@ def register(sub) -> None:
                         "uniformgap run my-experiment.yaml --json",
                         "uniformgap run e1-quick --local --out runs/e1-quick",
                         "uniformgap run my-search.yaml --out runs/search",
-                        "uniformgap run --resume runs/quick"),
+                        "uniformgap run --resume runs/quick",
+                        "uniformgap run quick --out s3://my-bucket/runs/quick"),
     )
     add_config_arguments(p)
-    p.add_argument("--out", metavar="DIR", help="run directory (default: runs/<name>-<timestamp>)")
+    p.add_argument("--out", metavar="DIR|URI",
+                   help="run directory or s3:// / gs:// URI (default: runs/<name>-<timestamp>)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace what a run wrote in a non-empty --out (refused otherwise)")
     p.add_argument("--local", action="store_true", help="run the trials in-process instead of on Ray")
     p.add_argument("--address", metavar="ADDR", help="join this Ray cluster (default: $RAY_ADDRESS or a local instance)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run (finished trials are kept)")
+    p.add_argument("--resume", metavar="RUN_DIR|URI", help="continue an interrupted run (finished trials are kept)")
     p.add_argument("--wandb", action="store_true", help="also log to Weights & Biases (offline unless WANDB_MODE is set)")
     p.add_argument("--json", action="store_true", help="print one JSON object (summary, paths) instead of a table")
     p.set_defaults(func=_main)
@@ -72,10 +74,10 @@ def _main(args) -> int:
         local = " --local" if args.local else ""
         print(f"uniformgap run: interrupted; continue with: uniformgap run --resume {run_dir}{local}", file=sys.stderr)
         return 130
-    results = str(result.run_dir / "results.parquet")
+    results = f"{result.location}/results.parquet"
     if args.json:
         print_json({
-            "run_dir": str(result.run_dir), "results": results, "status": result.status,
+            "run_dir": result.location, "results": results, "status": result.status,
             "n_trials": result.n_trials, "elapsed_s": result.elapsed_s, "errors": result.errors,
             "summary": result.summary,
         })
@@ -89,6 +91,6 @@ def _main(args) -> int:
         return 1
     if result.status != "complete":
         print(f"uniformgap run: {len(result.errors)} trial(s) did not finish; "
-              f"continue with: uniformgap run --resume {result.run_dir}", file=sys.stderr)
+              f"continue with: uniformgap run --resume {result.location}", file=sys.stderr)
         return 1
     return 0

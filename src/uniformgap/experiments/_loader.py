@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -19,6 +18,7 @@ import yaml
 from torch import Tensor
 
 from .._errors import InputError
+from .._storage import local_run
 from ._config import ExperimentConfig
 from ._data import run_baseline, training_data
 from ._spec import TrialSpec
@@ -36,8 +36,9 @@ class Trained(NamedTuple):
 
 
 def load_run(run_dir: str | os.PathLike) -> tuple[pd.DataFrame, ExperimentConfig]:
-    """(results table, resolved config) of a run directory."""
-    run_dir = Path(run_dir)
+    """(results table, resolved config) of a run directory (or a run's URI, read from its local
+    copy after bringing it up to date: ``_storage.local_run``)."""
+    run_dir = local_run(run_dir, argument="run_dir")
     table, cfg = run_dir / "results.parquet", run_dir / "config.yaml"
     if not cfg.is_file():
         raise InputError(f"`run_dir` must be a uniformgap run directory (with config.yaml), got {str(run_dir)!r}")
@@ -54,12 +55,13 @@ def load_trained(run_dir: str | os.PathLike, row: Any) -> Trained:
     ``student`` is a ReLUNetwork for "gd" (read from the safetensors of that checkpoint) and
     the re-run baseline predictor for "grid"/"poly" (deterministic from the same seed);
     x_train (m, d), y_train (m,) are the training data, regenerated from their seed.
+    A URI ``run_dir`` is brought up to date locally first (for many rows, pass the local copy).
     """
     from safetensors.torch import load_file
 
     from ..networks import StackedReLU
 
-    run_dir = Path(run_dir)
+    run_dir = local_run(run_dir, argument="run_dir")
     row = dict(row)
     trial_dir = run_dir / "trials" / str(row["trial_id"])
     if not (trial_dir / "spec.json").is_file():

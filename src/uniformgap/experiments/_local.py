@@ -6,7 +6,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._storage import is_uri
 from ._nodes import record_attempt, this_host
+from ._remote import run_attempt
 from ._spec import TrialSpec
 from ._trial import run_trial, trial_dir
 
@@ -16,19 +18,23 @@ OnDone = Callable[[TrialSpec, str | None], None]
 OnProgress = Callable[[TrialSpec, dict[str, Any]], None]
 
 
-def run_local(specs: Sequence[TrialSpec], run_dir: Path, *, on_done: OnDone, max_failures: int = 0,
+def run_local(specs: Sequence[TrialSpec], run_dir: Path | str, *, on_done: OnDone, max_failures: int = 0,
               on_progress: OnProgress | None = None) -> None:
     """Run ``specs`` in order; a failing trial is retried up to ``max_failures`` times (it
     continues from its last checkpoint), then recorded as errored and the run goes on.
     KeyboardInterrupt propagates (the run stays resumable). Each attempt is recorded as run
-    on this host (``_nodes``). ``on_progress`` hears each trial's report after every checkpoint."""
+    on this host (``_nodes``). ``run_dir`` may be a URI (``_remote``). ``on_progress`` hears each
+    trial's report after every checkpoint."""
     node = this_host()
     for spec in specs:
         for attempt in range(max_failures + 1):
-            record_attempt(trial_dir(run_dir, spec), node)
             try:
                 report = None if on_progress is None else (lambda result, spec=spec: on_progress(spec, result))
-                run_trial(spec, run_dir, report=report)
+                if is_uri(run_dir):
+                    run_attempt(spec, run_dir, node, report)
+                else:
+                    record_attempt(trial_dir(run_dir, spec), node)
+                    run_trial(spec, run_dir, report=report)
             except Exception as exc:  # noqa: BLE001 — recorded, the run goes on
                 if attempt == max_failures:
                     on_done(spec, f"{type(exc).__name__}: {exc}")

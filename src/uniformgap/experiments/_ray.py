@@ -12,7 +12,9 @@ use ``Tuner.restore``: the driver re-plans from config.yaml and submits only unf
 
 Without an address a small local Ray instance is started (no dashboard, workers' output not
 forwarded). ``address`` or ``RAY_ADDRESS`` joins a cluster; then RUN_DIR must be on a
-filesystem every node sees (e.g. NFS), because trials write their files there directly.
+filesystem every node sees (e.g. NFS), because trials write their files there directly — or a URI
+(``s3://``, ``gs://``; ``_remote``), which no node needs to share: each trial works in a temporary
+directory of its node and uploads its files there.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ from pathlib import Path
 
 from .._errors import InputError
 from ._config import ExecutionConfig
-from ._nodes import record_attempt
+from ._remote import run_attempt
 from ._spec import TrialSpec
-from ._trial import run_trial, trial_dir
+from ._trial import trial_dir
 
 OnDone = Callable[[TrialSpec, str | None], None]
 OnProgress = Callable[[TrialSpec, dict], None]
@@ -39,8 +41,7 @@ def _trainable(config: dict) -> None:
     from ray import tune
 
     spec = TrialSpec.from_dict(config["spec"])
-    record_attempt(trial_dir(Path(config["run_dir"]), spec), ray_node())
-    run_trial(spec, config["run_dir"], report=lambda metrics: tune.report(metrics))
+    run_attempt(spec, config["run_dir"], ray_node(), report=lambda metrics: tune.report(metrics))
 
 
 def ray_node() -> dict:
@@ -63,11 +64,14 @@ def run_ray(
     on_done: OnDone,
     on_progress: OnProgress | None = None,
     address: str | None = None,
+    location: str | None = None,
 ) -> None:
     """Run ``specs`` as Tune trials; ``on_done(spec, error)`` fires as each one ends,
     ``on_progress(spec, result)`` on the driver as each checkpoint's ``tune.report`` arrives
-    (from whichever node the trial runs on)."""
+    (from whichever node the trial runs on). With a ``location`` (the run's URI) the trials read
+    and write only there (``_remote``); ``run_dir``, the driver's copy, then holds Tune's own files only."""
     run_dir = Path(run_dir).resolve()
+    location = location or str(run_dir)
     with ray_session(address) as gpus_available:
         from ray import tune
 
@@ -87,7 +91,7 @@ def run_ray(
 
         tuner = tune.Tuner(
             tune.with_resources(_trainable, trial_resources(execution, gpus_available)),
-            param_space={"spec": tune.grid_search([s.to_dict() for s in specs]), "run_dir": str(run_dir)},
+            param_space={"spec": tune.grid_search([s.to_dict() for s in specs]), "run_dir": location},
             tune_config=tune.TuneConfig(
                 max_concurrent_trials=execution.max_concurrent_trials,
                 trial_dirname_creator=lambda trial: trial.trial_id,

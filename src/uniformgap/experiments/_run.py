@@ -30,10 +30,12 @@ from typing import Any
 import pandas as pd
 
 from .._errors import InputError
+from .._storage import RunStore, cache_dir, is_uri, pull_run
 from ._config import ExperimentConfig, expand_grid, load_config
 from .._atomic import write_json_atomic, write_text_atomic
 from ._nodes import trial_nodes
 from ._progress import RunProgress
+from ._remote import check_out_store, clear_store, pull_trial
 from ._results import assemble, write_table
 from ._search import STOPPED_COLUMN, is_stopped, reserve_epochs, template_spec, with_stopped_column
 from ._targets import build_targets, n_targets, save_targets
@@ -42,6 +44,8 @@ from ._spec import TrialSpec, checkpoint_epochs
 from ._trial import is_done
 
 EXECUTORS = ("ray", "local")
+# What a resumed run at a URI reads of its local copy (students stay in the store).
+RESUME_ENTRIES = ("config.yaml", "run.json", "teachers", "trials")
 # What a run (and `report` into it) writes in RUN_DIR: removed by ``overwrite=True``, nothing else is.
 RUN_ENTRIES = ("config.yaml", "run.json", "results.parquet", "results.csv", "teachers", "students", "trials",
                "tensorboard", "wandb", "figures", "report.html")
@@ -56,6 +60,12 @@ class RunResult:
     elapsed_s: float  # this session
     n_trials: int
     errors: dict[str, str] = field(default_factory=dict)  # trial_id -> one-line error
+    uri: str | None = None  # the run's URI when it lives on object storage (run_dir is then its local copy)
+
+    @property
+    def location(self) -> str:
+        """Where the run lives: its URI, else its directory."""
+        return self.uri or str(self.run_dir)
 
 
 # -- planning ------------------------------------------------------------------------------------
@@ -139,7 +149,9 @@ def run_experiment(
 
     ``out`` defaults to runs/<name>-<timestamp>; a non-empty ``out`` is refused unless
     ``overwrite`` (which removes the entries a run writes, :data:`RUN_ENTRIES`, and nothing
-    else). ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
+    else). ``out`` may be a URI (``s3://bucket/prefix``, ``gs://...``): trials then read and write
+    only there (``_remote``) and the driver keeps a local copy (``_storage.cache_dir``).
+    ``executor`` is "ray" (default; local Ray instance, or the cluster at ``address`` /
     RAY_ADDRESS) or "local" (in-process). Everything (config, targets, ``out``) is validated
     before RUN_DIR is created. An interrupt (Ctrl-C) propagates with ``run_dir`` set on the
     exception, so the caller can say how to resume.
@@ -152,7 +164,20 @@ def run_experiment(
     specs = plan_trials(config)
     if config.search is not None:
         _check_search_executor(config, executor)
+        if is_uri(out):
+            raise InputError(f"`--out` of a search run must be a local or shared directory for now, got {out!r} "
+                             "(e.g. --out runs/search)")
     built = _build_targets(_target_specs(config, specs))
+    if is_uri(out):
+        store = check_out_store(out, overwrite)
+        if overwrite:
+            clear_store(store, RUN_ENTRIES)
+        run_dir = cache_dir(store.uri)
+        shutil.rmtree(run_dir, ignore_errors=True)  # a new run: a fresh local copy
+        run_dir.mkdir(parents=True)
+        write_text_atomic(run_dir / "config.yaml", config.to_yaml())
+        store.put(run_dir, "config.yaml")
+        return _execute(run_dir, config, specs, executor, address, wandb, progress, built, store)
     run_dir = Path(out) if out is not None else Path("runs") / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     _check_out(run_dir, overwrite)
     if overwrite:
@@ -216,18 +241,22 @@ def _build_targets(specs: list[TrialSpec]) -> dict[str, list[Any]]:
 def resume_run(
     run_dir: str | Path, *, executor: str = "ray", address: str | None = None, wandb: bool = False, progress: bool = True
 ) -> RunResult:
-    """Continue an interrupted run from RUN_DIR/config.yaml (finished trials are kept)."""
-    run_dir = Path(run_dir)
-    if not (run_dir / "config.yaml").is_file():
+    """Continue an interrupted run from RUN_DIR/config.yaml (finished trials are kept); ``run_dir``
+    may be a URI (its local copy is brought up to date first)."""
+    store = RunStore.open(run_dir, argument="--resume") if is_uri(run_dir) else None
+    if store is not None and store.exists("config.yaml"):
+        pull_run(store, cache_dir(store.uri), only=RESUME_ENTRIES)
+    local = cache_dir(store.uri) if store is not None else Path(run_dir)
+    if not (local / "config.yaml").is_file():
         raise InputError(f"`--resume` must name a run directory holding config.yaml, got {str(run_dir)!r}")
     _check_executor(executor)
-    config = load_config(run_dir / "config.yaml")
+    config = load_config(local / "config.yaml")
     if config.search is not None:
         raise InputError(
             f"`--resume` cannot continue a search run yet, got {str(run_dir)!r} (its finished configurations "
             "stay analysable; start a new search with --out)"
         )
-    return _execute(run_dir.resolve(), config, plan_trials(config), executor, address, wandb, progress)
+    return _execute(local.resolve(), config, plan_trials(config), executor, address, wandb, progress, store=store)
 
 
 def _check_executor(executor: str) -> None:
@@ -251,11 +280,27 @@ def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[
         save_targets(targets, directory, cfg)
 
 
-def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None) -> RunResult:
+def _execute(run_dir, config, specs, executor, address, wandb, progress, built=None,
+             store: RunStore | None = None) -> RunResult:
+    """Run the unfinished ``specs`` of RUN_DIR. With a ``store`` RUN_DIR is the driver's copy of
+    the run at ``store.uri``: trials read and write only the store; the driver downloads each
+    finished trial and uploads what it writes itself (teachers, run.json, the table)."""
+
+    def upload(*names: str) -> None:
+        for name in names if store is not None else ():
+            if (run_dir / name).exists():
+                store.put(run_dir, name)
+
+    def save_table(table: pd.DataFrame) -> None:
+        write_table(table, run_dir)
+        upload("results.parquet", "results.csv")
+
     t0 = time.time()
     _write_targets(run_dir, _target_specs(config, specs), built)
+    upload("teachers")
     info = _run_info(run_dir, config, executor)
     write_json_atomic(run_dir / "run.json", {**info, "status": "partial"})
+    upload("run.json")
     pending = [s for s in specs if not is_done(run_dir, s)]
     errors: dict[str, str] = {}
     trackers = make_trackers(run_dir, config.name, config.model_dump(), wandb=wandb)
@@ -274,15 +319,20 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
         live.checkpoint(spec, int(result.get("epoch", 0)))
 
     def on_done(spec: TrialSpec, error: str | None) -> None:
+        if store is not None:
+            pull_trial(store, run_dir, spec.trial_id)
+            if error is not None and (run_dir / "trials" / spec.trial_id / "error.txt").is_file():
+                error = _trial_error(run_dir, spec.trial_id)
         if error is not None:
             errors[spec.trial_id] = error
             bar.write(f"trial {spec.trial_id} failed: {error}", file=sys.stderr)
         else:
             errors.pop(spec.trial_id, None)
         live.finished(spec, ok=error is None)
-        write_table(table_now(), run_dir)
+        save_table(table_now())
 
     interrupted = False
+    location = store.uri if store is not None else run_dir
     try:
         if config.search is not None:
             from ._ray_search import run_ray_search
@@ -292,23 +342,29 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
             if executor == "local":
                 from ._local import run_local
 
-                run_local(pending, run_dir, on_done=on_done, on_progress=on_progress,
+                run_local(pending, location, on_done=on_done, on_progress=on_progress,
                           max_failures=config.execution.max_failures)
             else:
                 from ._ray import run_ray
 
-                run_ray(pending, run_dir, config.execution, on_done=on_done, on_progress=on_progress, address=address)
+                run_ray(pending, run_dir, config.execution, on_done=on_done, on_progress=on_progress, address=address,
+                        location=store.uri if store is not None else None)
     except KeyboardInterrupt as exc:
         interrupted = True
-        exc.run_dir = run_dir  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
+        exc.run_dir = location  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
         exc.search = config.search is not None  # ... which a search run cannot
         raise
     finally:
         live.close()
         for tracker in trackers:
             tracker.close()
+        if store is not None:
+            for spec in specs:  # what the trials not yet downloaded as done left in the store
+                if not is_done(run_dir, spec):
+                    pull_trial(store, run_dir, spec.trial_id)
+            upload("tensorboard", "wandb")
         table = table_now()
-        write_table(table, run_dir)
+        save_table(table)
         unfinished = [s.trial_id for s in specs if not (is_done(run_dir, s) or is_stopped(run_dir, s))]
         for tid in unfinished:
             if tid not in errors and not interrupted:
@@ -321,7 +377,9 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
              "n_trials": len(specs), "n_unfinished": len(unfinished), "errors": errors,
              "nodes": trial_nodes(run_dir, [s.trial_id for s in specs])},
         )
-    return RunResult(run_dir, status, table, summarize(table), elapsed, len(specs), errors)
+        upload("run.json")
+    return RunResult(run_dir, status, table, summarize(table), elapsed, len(specs), errors,
+                     store.uri if store is not None else None)
 
 
 def _trial_error(run_dir: Path, trial_id: str) -> str:
