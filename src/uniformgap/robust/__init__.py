@@ -51,7 +51,6 @@ from ._compare import TrainedEval as TrainedEval
 from ._compare import compare_trainings as compare_trainings
 from ._compare import summarize as summarize
 from ._compare import train_and_evaluate as train_and_evaluate
-from ._evaluate import SplitEval as SplitEval
 from ._evaluate import evaluate_split as evaluate_split
 from ._evaluate import verify_witnesses as verify_witnesses
 from ._train_config import EvalConfig as EvalConfig
@@ -99,6 +98,6 @@ __all__: list[str] = [
     "subspace_network",
     # adversarial training and honest evaluation
     "margin", "pgd", "pgd_witnesses", "project", "LIBRARY_ATTACKS", "TrainedEval", "compare_trainings",
-    "summarize", "train_and_evaluate", "SplitEval", "evaluate_split", "verify_witnesses", "EvalConfig",
+    "summarize", "train_and_evaluate", "evaluate_split", "verify_witnesses", "EvalConfig",
     "PGDConfig", "RunConfig", "TrainConfig", "load_run_config", "TrainResult", "build_model", "train_classifier",
 ]

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ._evaluate import SplitEval, evaluate_split
+from ._evaluate import evaluate_split
+from ._record import RobustEvaluation
 from ._train_config import EvalConfig, RunConfig, TrainConfig
 from ._training import TrainResult, train_classifier
 
@@ -33,7 +34,7 @@ class TrainedEval:
 
     training: str  # "clean" or "adversarial"
     result: TrainResult
-    splits: dict[str, SplitEval] = field(default_factory=dict)
+    splits: dict[str, RobustEvaluation] = field(default_factory=dict)
     eval_time_s: float = 0.0
 
     @property

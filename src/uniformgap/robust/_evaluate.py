@@ -89,9 +89,6 @@ def verify_witnesses(logits64, x: np.ndarray, y: np.ndarray, x_adv: np.ndarray, 
     return in_ball & in_cube & wrong, xa
 
 
-# the evaluation of trained networks fills in the one per-point record (robust/_record.py)
-SplitEval = RobustEvaluation
-
 
 @contextmanager
 def _frozen(model: nn.Module):
