@@ -7,10 +7,8 @@ BIN    := $(VENV)/bin
 TORCH_VERSION := 2.13.0
 # GPU machines: make test TORCH_INSTALL="torch --index-url https://download.pytorch.org/whl/cu126"
 TORCH_INSTALL ?= torch==$(TORCH_VERSION)
-# The same pins as pyproject.toml's `test-s3` extra.
-S3_TEST_PACKAGES := moto==5.2.5 boto3==1.44.8 botocore==1.44.8 s3transfer==0.19.3 jmespath==1.1.0 \
-	xmltodict==1.0.4 responses==0.26.3 cryptography==50.0.2 cffi==2.1.1 pycparser==3.12 flask==3.1.3 \
-	flask-cors==6.0.5 blinker==1.9.0 itsdangerous==2.2.0 py-partiql-parser==0.6.3
+# pyproject.toml's `test-s3` extra (its one list), read with the stdlib's tomllib (Python >= 3.11).
+S3_TEST_PACKAGES := $(shell $(PYTHON) -c "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['test-s3']))")
 
 .PHONY: run test install clean
 
