@@ -441,7 +441,9 @@ def figure_worst_case_line(
             where = f"x_{axis + 1} = {t[k]:.4g} on the line through {np.round(centre, 3).tolist()} along axis {axis + 1}"
             ax2.set_xlabel(f"x_{axis + 1}")
         head = "\n".join(textwrap.wrap(f"{title}: largest error on the line {err[k]:.3g} at {where}", 90))
-        ax.set_title(head + ("\n" + "\n".join(textwrap.wrap(note, 90)) if note else ""), fontsize=8)
+        # a figure title, not an axes title: the legend sits outside the axes, and an axes title as wide
+        # as the figure would be centred on the narrower axes and clipped on the left
+        fig.suptitle(head + ("\n" + "\n".join(textwrap.wrap(note, 90)) if note else ""), fontsize=8)
         along = {"diagonal": "the diagonal t(1,...,1)"}.get(line, "the domain" if d == 1 else "the segment through the worst point")
         return save(fig, out_dir, name,
                     f"{title} along {along}; hollow dots: training samples; red band: the location of the "
