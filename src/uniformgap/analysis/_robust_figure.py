@@ -47,11 +47,12 @@ def _first(values: list) -> tuple[int, float] | None:
     return next(((i, v) for i, v in enumerate(values) if v is not None), None)
 
 
-def _draw_rates(ax, x, ds, Ms, eps, c, anchors: dict[str, tuple[tuple[int, float] | None, str]]) -> dict[str, list[float]]:
+def _draw_rates(ax, x, ds, Ms, eps, c, anchors: dict[str, tuple[tuple[int, float] | None, str]],
+                rates: dict[str, np.ndarray] | None = None) -> dict[str, list[float]]:
     """Each rate through its anchor point (index into ``ds``, size); ``anchors`` maps the theorem
-    number to (anchor, what the anchor is)."""
+    number to (anchor, what the anchor is); ``rates`` (label → log10 shape) default: E1's in d."""
     drawn = {}
-    for (label, curve), style in zip(_rates(ds, Ms, eps, c).items(), ("--", ":")):
+    for (label, curve), style in zip((rates or _rates(ds, Ms, eps, c)).items(), ("--", ":")):
         anchor, what = anchors.get(label.split()[1], (None, ""))
         if anchor is None or not np.all(np.isfinite(curve)):
             continue
@@ -216,14 +217,8 @@ def figure_manifold(a: RobustRunAnalysis, out_dir: Path) -> FigureFile:
                 bx.plot(*zip(*c1), "s-", color="black", label=f"constructed (exists): C1 on {last[0].c1_on}, exact nnz(W)")
             anchors = {"4.3": (_first([r.wstar_attack for r in last]), "the first W*"),
                        "2.2": (_first([r.c1_size for r in last]), "C1's first size")}
-            for (label, curve), style in zip(_manifold_rates(ks, Ms, a.eps, a.c).items(), ("--", ":")):
-                anchor, what = anchors[label.split()[1]]
-                if anchor is None or len(last) < 2:
-                    continue
-                i, value = anchor
-                y = 10 ** (curve - curve[i] + math.log10(value))
-                bx.plot(Ms, y, style, color="grey", lw=1.2, label=f"theory: {label}, constant unknown (through {what})")
-                rates[label] = y.tolist()
+            if len(last) > 1:
+                rates = _draw_rates(bx, Ms, ks, Ms, a.eps, a.c, anchors, _manifold_rates(ks, Ms, a.eps, a.c))
             bx.set_xscale("log", base=2)
         bx.set_yscale("log")
         bx.set_xlabel("M = K^(k-1) columns (k = " + ", ".join(str(r.k) for r in last) + ")")

@@ -29,17 +29,10 @@ from torch import nn
 
 from .._errors import InputError
 from ..networks import ReLUNetwork
+from ._instances import _orthonormal
 
 KINDS = ("linear", "torus")
 TORUS_R = 1 / (2 * math.pi)  # 2πr = 1: the torus chart is 1-Lipschitz per (cos, sin) pair
-
-
-def _orthonormal(d: int, m: int, rotate: bool, seed: int) -> np.ndarray:
-    """[e_1..e_m] or the first m columns of a Haar-random Q ∈ O(d) from ``seed``."""
-    if not rotate:
-        return np.eye(d)[:, :m]
-    q, r = np.linalg.qr(np.random.default_rng([seed, 1]).standard_normal((d, d)))
-    return (q * np.sign(np.diag(r)))[:, :m]
 
 
 class Embedding(nn.Module):
@@ -56,7 +49,7 @@ class Embedding(nn.Module):
             raise InputError(f"`k` must be <= 9 for a rotated torus (r*sqrt(k) <= 1/2), got {k} (e.g. rotate: false)")
         self.kind, self.k, self.d, self.rotate = kind, k, d, rotate
         self.scale = 1 / math.sqrt(k) if (kind == "linear" and rotate) else 1.0
-        self.register_buffer("basis", torch.as_tensor(_orthonormal(d, m, rotate, seed)))  # U or V, (d, m) float64
+        self.register_buffer("basis", torch.as_tensor(_orthonormal(d, m, rotate, np.random.default_rng([seed, 1]))))  # U or V, (d, m) float64
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         B = self.basis.to(u.dtype)
