@@ -89,7 +89,7 @@ CASES = [
     ([*INTERP, "--samples", "10", "--coef-bound", "-1"], "argument --coef-bound: must be a number > 0, got '-1'"),
     (["construct", "sphere"], "argument CONSTRUCTION: invalid choice: 'sphere'"),
     # -- run ---------------------------------------------------------------------------------
-    (["run", "nope"], "`config` must be a preset (e1, e1-quick, e2, e2-quick, paper-1d, paper-3d, quick, sine-1d) or a YAML file, got 'nope'"),
+    (["run", "nope"], "`config` must be a preset (e1, e1-quick, e2, e2-quick, e3, e3-quick, paper-1d, paper-3d, quick, sine-1d) or a YAML file, got 'nope'"),
     (["run", "{W}/missing.yaml"], "config file '{W}/missing.yaml' does not exist"),
     (["run", "{W}/dir.yaml"], "config file '{W}/dir.yaml' is a directory, not a YAML file"),
     (["run", "{W}/latin1.yaml"], "config file '{W}/latin1.yaml' is not UTF-8 text"),
@@ -130,7 +130,7 @@ CASES = [
     ([*RUN, "--out", "{W}/busy"], "`--out` directory '{W}/busy' is not empty (choose a new directory or pass --overwrite)"),
     ([*RUN, "--out", "{W}/tiny.yaml"], "`--out` must be a directory, got the file '{W}/tiny.yaml'"),
     ([*RUN, "--out", "{W}/tiny.yaml/sub"], "`--out` directory '{W}/tiny.yaml/sub' cannot be created: '{W}/tiny.yaml' is a file"),
-    (["plan", "nope"], "`config` must be a preset (e1, e1-quick, e2, e2-quick, paper-1d, paper-3d, quick, sine-1d) or a YAML file, got 'nope'"),
+    (["plan", "nope"], "`config` must be a preset (e1, e1-quick, e2, e2-quick, e3, e3-quick, paper-1d, paper-3d, quick, sine-1d) or a YAML file, got 'nope'"),
     (["plan", "{W}/latin1.yaml", "--no-time"], "config file '{W}/latin1.yaml' is not UTF-8 text"),
     (["plan", "{W}/tiny.yaml", "--no-time", "--set", "student.lr=.inf"], "config: student.lr: must be a finite number, got inf"),
     (["plan", "{W}/tiny.yaml", "--no-time", "--set", "seeds=[1,1]"], "config: seeds: must hold distinct values (1 appears twice)"),

@@ -122,7 +122,7 @@ def test_unknown_top_level_key_lists_allowed_keys():
 
 
 def test_bad_source_and_bad_set():
-    with pytest.raises(InputError, match=r"^`config` must be a preset \(e1, e1-quick, e2, e2-quick, paper-1d, paper-3d, quick, sine-1d\)"):
+    with pytest.raises(InputError, match=r"^`config` must be a preset \(e1, e1-quick, e2, e2-quick, e3, e3-quick, paper-1d, paper-3d, quick, sine-1d\)"):
         load_config("quik")
     with pytest.raises(InputError) as exc:
         load_config("/nonexistent/x.yaml")

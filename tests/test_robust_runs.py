@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from _cli import run_cli
-from uniformgap.analysis._robust_runs import ALPHA, analyze_robust, capacity_table, gap_table
+from uniformgap.analysis._robust_runs import ALPHA, analyze_robust, capacity_table, gap_table, manifold_table
 
 
 def _row(d, width, size, seed, rob, cert, training="whole-support", unseen=0.0, train_rob=0.0, c1=None):
@@ -54,6 +54,34 @@ def test_gap_by_hand():
     assert g.floor == pytest.approx(0.2)  # the whole-support row of (d = 4, width 8)
     assert g.unseen_fraction == pytest.approx(0.375) and g.information_limit == pytest.approx(0.1875)
     assert g.c1_size_train == pytest.approx(140.0)
+
+
+def _mrow(kind, k, d, width, seed, rob, cert, c1):
+    return {**_row(k, width, d * width + width * width + width, seed, rob, cert, c1=c1), "d": d, "k": k,
+            "manifold": kind, "rotate": False, "c1_on": "chart R^k" if kind == "linear" else "span R^2k"}
+
+
+def test_manifold_wstar_by_hand():
+    t = pd.DataFrame([
+        # linear, k = 2, d = 8: width 2 (size 8*2+4+2 = 22) reaches 0.05 with seed 1 -> W* 22, width* 2
+        _mrow("linear", 2, 8, 2, 0, 0.5, 0.5, 102), _mrow("linear", 2, 8, 2, 1, 0.05, 0.05, 102),
+        # linear, k = 3, d = 8: width 2 never, width 4 (size 32+16+4 = 52) reaches 0.0; certified only 0.2
+        _mrow("linear", 3, 8, 2, 0, 0.5, 0.6, 300), _mrow("linear", 3, 8, 4, 0, 0.0, 0.2, 300),
+        # torus, k = 2, d = 16: nothing reaches 0.1; no certificate
+        _mrow("torus", 2, 16, 4, 0, 0.25, math.nan, 198),
+        _row(3, 2, 10, 0, 0.5, 0.6, c1=102),  # an E1 row in the same table: not an E3 row
+    ])
+    rows = {(r.manifold, r.k, r.d): r for r in manifold_table(t, alpha=0.1)}
+    assert set(rows) == {("linear", 2, 8), ("linear", 3, 8), ("torus", 2, 16)}
+    r = rows[("linear", 2, 8)]
+    assert (r.wstar_attack, r.wstar_certified, r.width_star, r.sizes, r.seeds, r.c1_size) == (22, 22, 2, [22], 2, 102)
+    r = rows[("linear", 3, 8)]
+    assert (r.wstar_attack, r.wstar_certified, r.width_star, r.sizes) == (52, None, 4, [22, 52])
+    r = rows[("torus", 2, 16)]
+    assert (r.wstar_attack, r.wstar_certified, r.width_star, r.best_error_attack) == (None, None, None, 0.25)
+    assert math.isnan(r.best_error_certified) and r.c1_on == "span R^2k"
+    assert manifold_table(t, alpha=0.3)[-1].wstar_attack == 16 * 4 + 16 + 4  # a looser alpha counts the torus row
+    assert capacity_table(t[t["manifold"].isna()], alpha=0.1)[0].d == 3
 
 
 def _write_run(tmp_path, status="complete"):

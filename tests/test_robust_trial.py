@@ -42,6 +42,14 @@ def test_config_errors_name_the_key():
          "config: unknown key 'robust.eval.stepz' (allowed: steps, restarts, step_size_factor, losses, library, "
          "library_iterations, library_targets, certify, batch_size, bootstrap, bootstrap_level, bootstrap_seed)"),
         ({"experiment": "robst"}, "config: experiment: must be one of 'regression' or 'robust', got 'robst'"),
+        ({"experiment": "robust", "robust": {"manifold": "torus", "k": 3, "d": 5}},
+         "config: robust.d: must be >= 6 for manifold 'torus' with k = 3 (the embedding needs d >= 2k), got 5"),
+        ({"experiment": "robust", "robust": {"manifold": "linear", "k": 25, "d": 30}},
+         "config: robust.k: must be small enough that M = K^(k-1) <= 1e7 (K = 2 for eps = 0.25), got 25"),
+        ({"experiment": "robust", "robust": {"manifold": "torus", "rotate": True, "k": 10, "d": 20}},
+         "config: robust.k: must be <= 9 for a rotated torus (r*sqrt(k) <= 1/2 keeps it in the cube; e.g. rotate: false), got 10"),
+        ({"experiment": "robust", "robust": {"manifold": "sphere"}},
+         "config: robust.manifold: must be one of 'linear' or 'torus', got 'sphere'"),
     ]
     for raw, message in cases:
         with pytest.raises(InputError) as exc:
@@ -118,16 +126,18 @@ SHRINK = ["seeds=[0]", "robust.epochs=4", "robust.curve_every=2", "robust.eval.s
 @pytest.mark.parametrize("preset, extra, rows", [
     ("e1-quick", ["grid.robust.width=[2]"], 2),
     ("e2-quick", ["robust.n_draws=4", "robust.width=2"], 4),
+    ("e3-quick", ["grid.robust.width=[2]", "grid.robust.k=[2]", "grid.robust.d=[4,5]"], 4),
 ])
 def test_quick_presets_run_at_a_small_size(tmp_path, preset, extra, rows):
     result = run_experiment(preset, overrides=SHRINK + extra, out=tmp_path / "run", executor="local", progress=False)
     assert result.status == "complete" and len(result.table) == rows
-    assert set(result.table["training"]) == ({"whole-support"} if preset == "e1-quick" else {"whole-support", "sample"})
+    assert set(result.table["training"]) == ({"whole-support", "sample"} if preset == "e2-quick" else {"whole-support"})
 
 
 def test_full_presets_plan_the_documented_grids():
     for name, n_trials, trainings in (("e1", 11 * 9 * 3, {"whole-support"}), ("e2", 11 * 2 * 3, {"whole-support", "sample"}),
-                                      ("e1-quick", 4 * 3 * 2, {"whole-support"}), ("e2-quick", 5 * 2 * 2, {"whole-support", "sample"})):
+                                      ("e1-quick", 4 * 3 * 2, {"whole-support"}), ("e2-quick", 5 * 2 * 2, {"whole-support", "sample"}),
+                                      ("e3-quick", 2 * 3 * 2 * 3, {"whole-support"}), ("e3", 2 * 6 * 4 * 8 * 3, {"whole-support"})):
         specs = plan_trials(load_config(name))
         assert len(specs) == n_trials
         assert {s.experiment_config().robust.training for s in specs} == trainings
@@ -141,3 +151,48 @@ def test_plan_resolves_the_robust_schedule():
     t = next(t for t in plan.trials if t.config_id == "robust/d=3/training=whole-support")
     assert (t.m, t.batch_size, t.steps_per_epoch, t.gradient_steps, t.eval_points) == (4, 3, 2, 16, 8)
     assert plan.counts["trials"] == 4
+
+
+E3_TINY = {
+    "name": "tiny-e3", "experiment": "robust", "seeds": [0],
+    "robust": {"d": 6, "epochs": 8, "curve_every": 4, "width": 3, "eval": {"steps": 5, "restarts": 1}},
+    "grid": {"robust.manifold": ["linear", "torus"], "robust.k": [2, 3], "robust.d": [6, 7]},
+}
+
+
+def test_tiny_e3_run_rows(tmp_path, capsys):
+    import json
+
+    from _cli import run_cli
+    from uniformgap.robust import Embedding
+
+    result = run_experiment(E3_TINY, out=tmp_path / "run", executor="local", progress=False)
+    t = result.table
+    assert result.status == "complete" and len(t) == 8 and not t["diverged"].any()
+    for _, row in t.iterrows():
+        k, d, kind = int(row["k"]), int(row["d"]), row["manifold"]
+        inst = theorem43_instance(k, 0.25, 0.5, seed=0)
+        assert (row["K"], row["M"]) == (2, 2 ** (k - 1))
+        assert row["size"] == 3 * d + 12  # the classifier lives on R^d: its first layer has d*3 weights
+        assert row["witness_lb"] <= row["test_robust_error"] and row["unverified"] == 0
+        assert row["linear_clean_error"] == 0.0 and row["linear_robust_error"] == 1.0
+        if kind == "linear":  # folded chart: certified, sandwich holds
+            assert row["test_robust_error"] <= row["test_certified_error"] + 1e-12
+        else:  # no certificate through cos/sin
+            assert math.isnan(row["test_certified_error"])
+        n_a, n_b = int((inst.labels == 1).sum()), int((inst.labels == -1).sum())
+        if n_a and n_b:  # C1 built on M's span coordinates: count the built network's non-zero weights
+            m = k if kind == "linear" else 2 * k
+            x = Embedding(kind, k, d).embed(inst.support)[:, :m]
+            net = build_c1(x[inst.labels == 1], x[inst.labels == -1])
+            assert row["c1_size"] == net.nnz_weights
+            assert row["c1_on"] == ("chart R^k" if kind == "linear" else "span R^2k")
+    # the same k: C1's size does not depend on d
+    assert t.groupby(["manifold", "k"])["c1_size"].nunique(dropna=False).max() == 1
+    # analysed by command: one W*(k, d) row per (manifold, k, d), the E3 figure written, no E1 capacity rows
+    code, out, _ = run_cli(["analyze", str(result.run_dir), "--json", "--figures", str(tmp_path / "fig")], capsys)
+    a = json.loads(out)
+    assert code == 0 and a["capacity"] == [] and len(a["manifold"]) == 8
+    assert {(r["manifold"], r["k"], r["d"]) for r in a["manifold"]} == {
+        (m, k, d) for m in ("linear", "torus") for k in (2, 3) for d in (6, 7)}
+    assert (tmp_path / "fig" / "e3_manifold.png").is_file()

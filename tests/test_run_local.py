@@ -85,7 +85,7 @@ def test_cli_json_and_one_line_errors(tmp_path, capsys):
     assert set(load_run(out)[0]["seed"]) == {3}
 
     cases = [
-        (["run", "nope"], "uniformgap run: error: `config` must be a preset (e1, e1-quick, e2, e2-quick, paper-1d, paper-3d, quick, sine-1d) "
+        (["run", "nope"], "uniformgap run: error: `config` must be a preset (e1, e1-quick, e2, e2-quick, e3, e3-quick, paper-1d, paper-3d, quick, sine-1d) "
                           "or a YAML file, got 'nope'"),
         (["run", str(cfg), "--set", "student.width=0"], "uniformgap run: error: config: student.width: must be an "
                                                        "integer >= 1, got 0"),

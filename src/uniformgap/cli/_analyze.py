@@ -264,6 +264,19 @@ def run_robust(args) -> int:
                   _g(r.train_robust_error), _g(r.test_robust_error), _g(r.floor), _g(r.unseen_fraction),
                   _g(r.information_limit), _g(r.c1_size_train), _g(r.c1_size)) for r in a.gap]
         _print_rows(rows)
+    if a.manifold:
+        print(f"E3 manifold (trained on the whole support, attacked ON the manifold, Def 5.4): W*(k, d) = smallest "
+              f"trained size with robust error <= {a.alpha:g} (best seed); C1 = constructed, exact nnz(W)")
+        rows = [("manifold", "k", "d", "M", "sizes tried", "seeds", "W* attack", "W* certified", "width*",
+                 "best err (attack)", "best err (cert)", "C1 size", "C1 on", "linear robust")]
+        rows += [(r.manifold + (" rotated" if r.rotate else ""), str(r.k), str(r.d), str(r.M),
+                  ",".join(map(str, r.sizes)), str(r.seeds),
+                  _g(r.wstar_attack) if r.wstar_attack is not None else f"> {max(r.sizes)} (not reached)",
+                  _g(r.wstar_certified) if r.wstar_certified is not None else "-",
+                  _g(r.width_star) if r.width_star is not None else f"> {max(r.widths)}",
+                  _g(r.best_error_attack), _g(r.best_error_certified), _g(r.c1_size), r.c1_on,
+                  _g(r.linear_robust_error)) for r in a.manifold]
+        _print_rows(rows)
     if files:
         print(f"figures: {len(files)} written to {args.figures} (PNG and PDF)")
     for note in a.notes:

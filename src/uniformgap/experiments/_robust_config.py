@@ -7,6 +7,11 @@ i.i.d. uniform from ``instance_seed`` — and a ReLU MLP of ``depth`` affine lay
 ``width`` adversarially trained (PGD, ℓ∞ or ℓ2, radius δ = cε) either on the whole support S
 (``training: whole-support``, E1 and E2's floor) or on N i.i.d. draws from P = uniform on S
 (``training: sample``, E2). Typical grid axes: ``robust.d``, ``robust.width``, ``robust.training``.
+
+E3 (docs/robust.md §5.2, §6.4): with ``manifold: linear | torus`` the instance lives in ``k`` intrinsic
+dimensions (K^{k−1} columns) and is embedded into R^d (d ≥ k, resp. 2k) by
+:class:`uniformgap.robust.Embedding`; training and evaluation attack ON the manifold (Def 5.4: PGD in the
+intrinsic coordinates through the embedding). Typical grid axes: ``robust.k``, ``robust.d``, ``robust.width``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ class RobustConfig(_Model):
     instance: Literal["thm43"] = "thm43"  # the Theorem 4.3 instance (§5.1): the only hard instance implemented here
     eps: Annotated[float, Field(gt=0.0, le=0.5)] = 0.25  # §6.4: ε = 1/4, so K = 2 and M = 2^(d-1)
     c: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.5  # §6.4: c = 1/2, attack radius δ = cε
+    manifold: Literal["linear", "torus"] | None = None  # None: E1/E2 in R^d; E3 embeds the instance on a manifold
+    rotate: bool = False  # §6.4 E3: U = [e_1..e_k] (an l-inf isometry); True: Haar-random U / V from instance_seed
+    k: Annotated[int, Field(ge=2, strict=True)] = 2  # E3 only: intrinsic dimension (the instance has K^(k-1) columns)
     d: Annotated[int, Field(ge=2, strict=True)] = 3  # §6.4: d = 2..12 (the instance keeps M = K^(d-1) <= 1e7)
     eps0: PosFloat | None = None  # None: ε0 = cε/10 (§5.1's default of the "arbitrarily small" ε0)
     norm: Literal["inf", "2"] = "inf"  # the ℓ∞ threat model of Thm 4.3 (the instance serves ℓ2 too)
@@ -62,10 +70,27 @@ class RobustConfig(_Model):
     dtype: Literal["float32", "float64"] = "float32"  # classification needs no float64; verdicts are re-checked in float64
     eval: RobustEvalConfig = RobustEvalConfig()  # the final attack and certificate (docs/robust.md §6.3)
 
+    @field_validator("k")
+    @classmethod
+    def _intrinsic_fits(cls, k: int, info: ValidationInfo) -> int:
+        eps = info.data.get("eps")
+        if info.data.get("manifold") is None:
+            return k
+        if eps is not None and (k - 1) * math.log10(math.floor(1 / (2 * eps))) > MAX_LOG10_M:
+            raise ValueError(f"must be small enough that M = K^(k-1) <= 1e7 (K = {math.floor(1 / (2 * eps))} for eps = {eps:g})")
+        if info.data.get("manifold") == "torus" and info.data.get("rotate") and k > 9:
+            raise ValueError("must be <= 9 for a rotated torus (r*sqrt(k) <= 1/2 keeps it in the cube; e.g. rotate: false)")
+        return k
+
     @field_validator("d")
     @classmethod
     def _support_fits(cls, d: int, info: ValidationInfo) -> int:
-        eps = info.data.get("eps")
+        eps, manifold, k = info.data.get("eps"), info.data.get("manifold"), info.data.get("k")
+        if manifold is not None:
+            if k is not None and d < (m := k if manifold == "linear" else 2 * k):
+                raise ValueError(f"must be >= {m} for manifold '{manifold}' with k = {k} (the embedding needs "
+                                 f"{'d >= k' if manifold == 'linear' else 'd >= 2k'})")
+            return d
         if eps is not None:
             K = math.floor(1 / (2 * eps))
             if (d - 1) * math.log10(K) > MAX_LOG10_M:
@@ -78,9 +103,14 @@ class RobustConfig(_Model):
         return math.floor(1 / (2 * self.eps))
 
     @property
+    def intrinsic_d(self) -> int:
+        """The instance's own dimension: k on a manifold (E3), else d."""
+        return self.d if self.manifold is None else self.k
+
+    @property
     def M(self) -> int:
-        """Columns M = K^{d−1}: the support size |S| (docs/robust.md §5.1)."""
-        return self.K ** (self.d - 1)
+        """Columns M = K^{d−1} (K^{k−1} on a manifold): the support size |S| (docs/robust.md §5.1)."""
+        return self.K ** (self.intrinsic_d - 1)
 
     @property
     def training_points(self) -> int:

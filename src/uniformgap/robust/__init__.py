@@ -12,6 +12,8 @@ from ._instances import Theorem43Instance as Theorem43Instance
 from ._instances import manifold_linear as manifold_linear
 from ._instances import manifold_torus as manifold_torus
 from ._instances import theorem43_instance as theorem43_instance
+from ._manifold_attack import Embedding as Embedding
+from ._manifold_attack import OnManifold as OnManifold
 
 # separation statistics (docs/robust.md §6.1)
 from ._separation import SeparationReport as SeparationReport
@@ -69,6 +71,8 @@ __all__: list[str] = [
     "ManifoldSet",
     "Theorem43Instance",
     "manifold_linear",
+    "Embedding",
+    "OnManifold",
     "manifold_torus",
     "theorem43_instance",
     # separation statistics

@@ -67,14 +67,20 @@ def train_and_evaluate(
     x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
     train: TrainConfig, eval: EvalConfig = EvalConfig(), seed: int = 0, n_classes: int | None = None,
     image_shape=None, training: str | None = None, splits=SPLITS, progress: Any = None, eval_progress: Any = None,
+    embedding=None,
 ) -> TrainedEval:
     """Train one classifier (``train``, ``seed``) and evaluate it honestly on ``splits``.
 
-    The evaluation radius and norm are those of ``train.attack`` (also for clean training).
+    The evaluation radius and norm are those of ``train.attack`` (also for clean training). With an
+    ``embedding`` E the inputs are intrinsic coordinates and training and evaluation attack on the manifold
+    (Def 5.4, ``_manifold_attack``); the evaluated model is f∘E, folded into one ReLUNetwork where E is affine.
     """
+    from ._manifold_attack import evaluation_model
+
     C = int(n_classes if n_classes is not None else max(int(np.max(y_train)), int(np.max(y_test))) + 1)
     result = train_classifier(x_train, y_train, train, seed=seed, n_classes=C, x_test=x_test, y_test=y_test,
-                              image_shape=image_shape, progress=progress)
+                              image_shape=image_shape, progress=progress, embedding=embedding)
+    model = evaluation_model(result.model)
     out = TrainedEval(training=training or ("adversarial" if train.adversarial else "clean"), result=result)
     fit = np.setdiff1d(np.arange(len(x_train)), result.val_idx)
     data = {"train": (x_train[fit], y_train[fit]), "val": (x_train[result.val_idx], y_train[result.val_idx]),
@@ -84,7 +90,7 @@ def train_and_evaluate(
         xs, ys = data[name]
         if len(xs) == 0:  # no validation split (val_fraction 0)
             continue
-        out.splits[name] = evaluate_split(result.model, xs, ys, eps=train.attack.eps, norm=train.attack.norm,
+        out.splits[name] = evaluate_split(model, xs, ys, eps=train.attack.eps, norm=train.attack.norm,
                                           config=eval, n_classes=C, seed=seed, split=name, progress=eval_progress)
     out.eval_time_s = time.perf_counter() - start
     return out

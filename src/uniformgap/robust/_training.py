@@ -129,9 +129,13 @@ def _accuracies(model, x, y, eps, cfg: TrainConfig, g) -> tuple[float, float]:
 def train_classifier(
     x_train: np.ndarray, y_train: np.ndarray, config: TrainConfig, *, seed: int, n_classes: int | None = None,
     x_test: np.ndarray | None = None, y_test: np.ndarray | None = None, image_shape=None,
-    progress: Any = None,
+    progress: Any = None, embedding: nn.Module | None = None,
 ) -> TrainResult:
     """Train one classifier on (x_train, y_train) (float (n, d) in [0,1], int labels) with ``seed``.
+
+    ``embedding`` E (``_manifold_attack.Embedding``): the inputs are intrinsic coordinates u ∈ [0,1]^k, the
+    classifier f is built on E's ambient dimension and trained as f∘E (``OnManifold``), so the training
+    attack is PGD in u, on the manifold (Def 5.4); the result's model is f∘E.
 
     ``progress``: a tqdm-like object (``update(n)``, ``set_postfix_str``) advanced once per epoch.
     Ctrl-C stops training: the result holds the best checkpoint so far, ``interrupted=True``.
@@ -153,7 +157,13 @@ def train_classifier(
         sel = torch.as_tensor(np.sort(rng.choice(len(xs), k, replace=False)), device=device)
         curve_sets[name] = (xs[sel], ys[sel])
 
-    model = build_model(config.arch, xt.shape[1], C, config.widths, image_shape=image_shape, seed=seed, dtype=dtype).to(device)
+    d_in = xt.shape[1] if embedding is None else embedding.d
+    model = build_model(config.arch, d_in, C, config.widths, image_shape=image_shape, seed=seed, dtype=dtype)
+    if embedding is not None:
+        from ._manifold_attack import OnManifold
+
+        model = OnManifold(embedding, model)
+    model = model.to(device)
     if config.optimizer == "adam":
         opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     else:
