@@ -112,6 +112,8 @@ def test_e2_wording_tells_information_from_fit_and_floor():
     # excess 0.3 - 0.0 vs u/2 = 0.25: within 0.05 -> the unseen columns explain it
     assert _e2_line(_gap()).endswith("the excess over the floor (0.3) is what the unseen columns cost any learner "
                                      "(an information limit), not a limit of the architecture")
+    assert _e2_line(_gap(test=0.0, unseen=0.0)).endswith("every column was seen, so there is no information limit; "
+                                                         "the excess over the floor is 0")
     assert "exceeds u/2" in _e2_line(_gap(test=0.45))
     assert "below u/2" in _e2_line(_gap(test=0.1))
 

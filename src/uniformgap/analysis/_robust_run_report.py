@@ -114,6 +114,9 @@ def _e2_line(r: GapRow) -> str:
         return head + (f": the floor itself is above {FIT_ALPHA:g}: the optimiser does not reach a robust network "
                        "of this size on all of S (a budget limit, not expressivity: C1 exists)")
     excess = r.test_robust_error - r.floor
+    if r.unseen_fraction == 0:
+        return head + (f": every column was seen, so there is no information limit; the excess over the floor is "
+                       f"{excess:.3g}")
     if abs(excess - r.information_limit) <= EXPLAINED:
         return head + (f": the excess over the floor ({excess:.3g}) is what the unseen columns cost any learner "
                        "(an information limit), not a limit of the architecture")
