@@ -87,7 +87,7 @@ def test_finding_by_hand_on_a_synthetic_run(tmp_path):
     a = analyze_robust(run)
     lines = robust_run_headline(a, _table())
     assert lines[0] == ("E1, d = 3 (M = 4): W* = 20 by attack (optimistic), 40 by certificate (proved); "
-                        "C1 (constructed, robust error 0) has exact size 102")
+                        "C1 (constructed, robust error 0) has exact size 102 (W*/C1 = 0.196)")
     assert lines[1] == ("E1, d = 4 (M = 8): no trained size up to 44 reached robust error <= 0.1 (best 0.2 by "
                         "attack): a limit of the optimiser / training budget of this run, NOT an expressivity limit; "
                         "C1 (constructed, robust error 0) has exact size 300")

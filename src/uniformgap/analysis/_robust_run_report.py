@@ -82,6 +82,8 @@ def _e1_lines(a: RobustRunAnalysis) -> list[str]:
     for r in a.capacity:
         c1 = ("no C1 (one class empty: a constant classifier is exact)" if r.c1_size is None
               else f"C1 (constructed, robust error 0) has exact size {r.c1_size}")
+        if r.c1_size and r.wstar_attack is not None:
+            c1 += f" (W*/C1 = {r.wstar_attack / r.c1_size:.3g})"
         if r.wstar_attack is None:
             lines.append(f"E1, d = {r.d} (M = {r.M}): no trained size up to {max(r.sizes)} reached robust error <= "
                          f"{a.alpha:g} (best {r.best_error_attack:.3g} by attack): a limit of the optimiser / training "
