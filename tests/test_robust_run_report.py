@@ -148,6 +148,12 @@ def test_an_unknown_experiment_kind_is_reported_generically(tmp_path, capsys):
     assert "<h2>Other experiment kinds (generic)</h2>" in text
     assert "<tr><td class=l>manifold</td><td>3</td><td>2</td><td>2</td><td>10</td><td>0.5</td><td>0.875</td>" in text
     assert "rows of training kind &#x27;manifold&#x27; (2) have no analysis of their own here" in text
+    # a run of that kind only: no E1/E2 table, no figure, still a report
+    pd.DataFrame(extra).to_parquet(run / "results.parquet", index=False)
+    out = write_robust_run_report(run, tmp_path / "only.html", figures_dir=tmp_path / "fig")
+    text = out.read_text()
+    assert "<h2>E1:" not in text and "<h2>E2:" not in text and "<p>No E1 or E2 rows: no figure.</p>" in text
+    assert "<tr><td class=l>manifold</td>" in text and not (tmp_path / "fig").exists()
 
 
 def test_partial_run_is_labelled(tmp_path, capsys):

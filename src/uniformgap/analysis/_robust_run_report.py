@@ -145,7 +145,7 @@ def generic_table(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame()
     numeric = rows[values].apply(pd.to_numeric, errors="coerce")
     grouped = pd.concat([rows[keys], numeric], axis=1).groupby(keys, sort=True)
-    out = grouped[values].mean() if values else grouped.size().to_frame("rows").iloc[:, :0]
+    out = grouped[values].mean() if values else grouped.size().to_frame("rows")
     if "size" in rows.columns:
         out.insert(0, "size", rows.groupby(keys, sort=True)["size"].first())
     if "seed" in rows.columns:
@@ -162,7 +162,7 @@ def robust_run_headline(a: RobustRunAnalysis, table: pd.DataFrame) -> list[str]:
     for kind in sorted(other["training"].astype(str).unique()) if len(other) else ():
         lines.append(f"rows of training kind {kind!r} ({int((other['training'].astype(str) == kind).sum())}) have no "
                      "analysis of their own here: reported as a generic table of means")
-    if not lines or (not a.capacity and not a.gap and not len(other)):
+    if not a.capacity and not a.gap and not len(other):
         lines.append("no E1 (whole-support) or E2 (sample) rows yet")
     lines.append("robust errors: attack + verified witnesses (a LOWER bound on the true robust error); certified = "
                  "1 - certified accuracy (an UPPER bound); test = the whole support S (P uniform)")
