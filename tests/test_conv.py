@@ -109,6 +109,13 @@ def test_non_linear_or_unknown_layers_are_refused_by_name():
         with pytest.raises(InputError) as exc:
             cnn_to_sparse(model)
         assert str(exc.value) == message
+    # a convolution too large for the cap is refused before it is built: 2 channels x 3x3 outputs x 4 taps = 72
+    model = nn.Sequential(nn.Unflatten(1, (1, 4, 4)), nn.Conv2d(1, 2, 2), nn.ReLU(), nn.Flatten(), nn.Linear(18, 2))
+    assert cnn_to_sparse(model, max_nnz=72).nnz_weights <= 72 + 36
+    with pytest.raises(InputError) as exc:
+        cnn_to_sparse(model, max_nnz=71)
+    assert str(exc.value) == ("`max_nnz` must be >= the 72 non-zeros of a 2-channel 2x2 convolution on (1, 4, 4), "
+                              "got 71")
     # with an explicit input shape the Unflatten is not needed
     model = _init(nn.Sequential(nn.Conv2d(1, 2, 2), nn.ReLU(), nn.Flatten(), nn.Linear(18, 2)).double(), 2)
     x = torch.rand(5, 16, dtype=torch.float64)
@@ -141,3 +148,13 @@ def test_robust_train_cnn_saves_the_json_and_robust_attack_runs_on_it(tmp_path, 
     assert attack["clean"] == pytest.approx(result["clean_test"], abs=1e-12)
     # densified for the certificate: the bracket certified <= attack <= clean
     assert attack["certify_method"] is not None and attack["certified"] <= attack["robust"] <= attack["clean"]
+
+
+def test_network_form_keeps_a_too_wide_cnn_in_torch_only():
+    from uniformgap.robust._outputs import MAX_JSON_NNZ, network_form
+
+    # 256 channels on 28x28: the second convolution has 256 * 7 * 7 * 128 * 4 * 4 non-zeros
+    assert 256 * 7 * 7 * 128 * 16 > MAX_JSON_NNZ
+    assert network_form(build_model("cnn", 784, 10, [256], image_shape=(28, 28))) is None
+    small = network_form(build_model("cnn", 784, 10, [8], image_shape=(28, 28)))
+    assert isinstance(small, SparseReLUNetwork) and small.architecture == (784, 4 * 14 * 14, 8 * 7 * 7, 100, 10)

@@ -35,14 +35,20 @@ def _out_size(n: int, k: int, s: int, p: int, dl: int) -> int:
     return (n + 2 * p - dl * (k - 1) - 1) // s + 1
 
 
-def _window_matrix(kernel: np.ndarray, in_shape: tuple[int, int, int], stride, padding, dilation, groups: int) -> tuple[sp.csr_matrix, tuple[int, int, int]]:
-    """The matrix of the correlation with ``kernel`` (C_out, C_in/g, k_h, k_w) on ``in_shape``, zero padding."""
+def _window_matrix(kernel: np.ndarray, in_shape: tuple[int, int, int], stride, padding, dilation, groups: int,
+                   max_nnz: int | None = None) -> tuple[sp.csr_matrix, tuple[int, int, int]]:
+    """The matrix of the correlation with ``kernel`` (C_out, C_in/g, k_h, k_w) on ``in_shape``, zero padding;
+    an :class:`InputError` before anything is built when its C_out·H'·W'·(C_in/g)·k_h·k_w taps exceed ``max_nnz``."""
     C_in, H, W = in_shape
     C_out, c_per, kh, kw = kernel.shape
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
     Ho, Wo = _out_size(H, kh, sh, ph, dh), _out_size(W, kw, sw, pw, dw)
     if Ho < 1 or Wo < 1:
         raise InputError(f"a convolution with kernel {kh}x{kw} does not fit the input {H}x{W} (output {Ho}x{Wo})")
+    taps = C_out * Ho * Wo * c_per * kh * kw
+    if max_nnz is not None and taps > max_nnz:
+        raise InputError(f"`max_nnz` must be >= the {taps} non-zeros of a {C_out}-channel {kh}x{kw} convolution on "
+                         f"{in_shape}, got {max_nnz}")
     o, c, i, j, a, e = np.meshgrid(np.arange(C_out), np.arange(c_per), np.arange(Ho), np.arange(Wo),
                                    np.arange(kh), np.arange(kw), indexing="ij")
     c_in = (o // (C_out // groups)) * c_per + c  # the input channel of group member c
@@ -55,7 +61,8 @@ def _window_matrix(kernel: np.ndarray, in_shape: tuple[int, int, int], stride, p
     return M, (C_out, Ho, Wo)
 
 
-def conv2d_matrix(conv: nn.Conv2d, in_shape: tuple[int, int, int]) -> tuple[sp.csr_matrix, np.ndarray, tuple[int, int, int]]:
+def conv2d_matrix(conv: nn.Conv2d, in_shape: tuple[int, int, int], max_nnz: int | None = None
+                  ) -> tuple[sp.csr_matrix, np.ndarray, tuple[int, int, int]]:
     """(W, b, output shape) of ``conv`` on inputs of shape (C_in, H, W) (see the module docstring)."""
     if conv.padding_mode != "zeros" or isinstance(conv.padding, str):
         raise InputError(f"a Conv2d must have numeric zero padding to be written as a sparse layer, got "
@@ -63,7 +70,8 @@ def conv2d_matrix(conv: nn.Conv2d, in_shape: tuple[int, int, int]) -> tuple[sp.c
     if in_shape[0] != conv.in_channels:
         raise InputError(f"a Conv2d expects {conv.in_channels} input channels, got the shape {in_shape}")
     K = conv.weight.detach().to("cpu").double().numpy()
-    M, out = _window_matrix(K, in_shape, _pair(conv.stride), _pair(conv.padding), _pair(conv.dilation), conv.groups)
+    M, out = _window_matrix(K, in_shape, _pair(conv.stride), _pair(conv.padding), _pair(conv.dilation), conv.groups,
+                            max_nnz)
     bias = conv.bias.detach().to("cpu").double().numpy() if conv.bias is not None else np.zeros(conv.out_channels)
     return M, np.repeat(bias, out[1] * out[2]), out
 
@@ -86,12 +94,14 @@ def avg_pool2d_matrix(pool: nn.AvgPool2d, in_shape: tuple[int, int, int]) -> tup
     return sp.csr_matrix(M), out
 
 
-def cnn_to_sparse(model: nn.Sequential, input_shape: tuple[int, ...] | None = None) -> SparseReLUNetwork:
+def cnn_to_sparse(model: nn.Sequential, input_shape: tuple[int, ...] | None = None, *,
+                  max_nnz: int | None = None) -> SparseReLUNetwork:
     """The :class:`SparseReLUNetwork` computing the same function as ``model`` on flattened inputs.
 
     ``model``: an ``nn.Sequential`` of Unflatten / Conv2d / AvgPool2d / Flatten / Linear / ReLU (the
     CNN of ``robust train``: ``Unflatten`` first gives the image shape; otherwise pass ``input_shape``
-    (C, H, W)). A max pooling or any other layer is an :class:`InputError` naming it.
+    (C, H, W)). A max pooling or any other layer is an :class:`InputError` naming it, and so is a
+    convolution with more than ``max_nnz`` non-zeros (checked before it is built).
     """
     shape: tuple[int, ...] | None = tuple(input_shape) if input_shape is not None else None
     layers: list[tuple[sp.csr_matrix, np.ndarray]] = []
@@ -111,7 +121,7 @@ def cnn_to_sparse(model: nn.Sequential, input_shape: tuple[int, ...] | None = No
         elif isinstance(m, nn.Conv2d):
             if shape is None or len(shape) != 3:
                 raise InputError(f"layer {k} (Conv2d) needs an image shape (C, H, W), got {shape} (e.g. input_shape=(1, 8, 8))")
-            M, b, shape = conv2d_matrix(m, shape)
+            M, b, shape = conv2d_matrix(m, shape, max_nnz)
             push(M, b)
         elif isinstance(m, nn.AvgPool2d):
             if shape is None or len(shape) != 3:

@@ -6,7 +6,8 @@
                                            each convolution a sparse layer, networks._conv); kind "classifier",
                                            arch "cnn", torch_model: the .pt file beside it
     DIR/<training>/seed<k>.pt              a CNN (state dict), always; the only file of a CNN with max pooling
-                                           (not linear, so not a layer of the network format)
+                                           (not linear, so not a layer of the network format) or with a
+                                           convolution of more than MAX_JSON_NNZ non-zeros
     DIR/<training>/seed<k>_witnesses.npz   verified test witnesses: index, x_adv (float64)
     DIR/table.csv, DIR/table.json          one row per (training, seed); json adds the summary and config
     DIR/curves.csv, DIR/curves.png         robust-overfitting curves (cheap attack, labelled so)
@@ -29,13 +30,19 @@ from ..networks import ReLUNetwork, SparseReLUNetwork, cnn_to_sparse, save_netwo
 from ._compare import TrainedEval
 
 
+# The largest convolution written to the network JSON: ~20 bytes of text per non-zero, so ~100 MB;
+# a wider CNN (e.g. 256 channels on 28x28 images: 2.6e7 non-zeros) keeps only its .pt.
+MAX_JSON_NNZ = 5 * 10**6
+
+
 def network_form(model) -> ReLUNetwork | SparseReLUNetwork | None:
     """``model`` in the network format: an MLP as it is, a CNN as its sparse ReLU network
-    (:func:`uniformgap.networks.cnn_to_sparse`); None when a layer is not affine or ReLU (max pooling)."""
+    (:func:`uniformgap.networks.cnn_to_sparse`); None when a layer is not affine or ReLU (max pooling)
+    or a convolution has more than :data:`MAX_JSON_NNZ` non-zeros."""
     if isinstance(model, ReLUNetwork):
         return model
     try:
-        return cnn_to_sparse(model)
+        return cnn_to_sparse(model, max_nnz=MAX_JSON_NNZ)
     except InputError:
         return None
 
