@@ -45,8 +45,6 @@ FIT_ALPHA = ALPHA
 # columns alone cost (≈ 1/2 each): an information limit, not a failure of the architecture.
 EXPLAINED = 0.05
 
-RUN_FILES = ("results.parquet", "results.csv", "config.yaml", "run.json")  # read, never written over
-
 FIGURE_CAPTION = {
     "e1_capacity": ("E1. Left: black squares = the CONSTRUCTED network C1 (exists; its exact nnz(W), robust error 0); "
                     "blue circles = the TRAINED networks' W*(d) (what the optimiser reaches; filled: by attack, open: "

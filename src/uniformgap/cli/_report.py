@@ -96,7 +96,6 @@ def _robust_experiment(args) -> int:
     matplotlib.use("Agg")
     from .._errors import InputError
     from ..analysis import write_robust_run_report
-    from ..analysis._robust_run_report import RUN_FILES
 
     run_dir = Path(args.run_dir)
     if args.metrics is not None:
@@ -104,7 +103,7 @@ def _robust_experiment(args) -> int:
                          f"'{run_dir}' (e.g. uniformgap report {run_dir})")
     out = Path(args.out) if args.out is not None else run_dir / "report.html"
     figures = Path(args.figures) if args.figures is not None else run_dir / "figures"
-    check_output("--out", out, suffixes=(".html", ".htm"), inputs=tuple(run_dir / n for n in RUN_FILES))
+    check_output("--out", out, suffixes=(".html", ".htm"), inputs=tuple(run_dir / n for n in _INPUTS))
     check_output("--figures", figures, directory=True)
     path = write_robust_run_report(run_dir, out, alpha=args.alpha, figures_dir=figures, alpha_name="--alpha")
     if _status(run_dir) != "complete":
