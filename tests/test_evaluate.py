@@ -92,3 +92,21 @@ def test_library_suite_runs_and_only_adds_verified_points(one_thread):
     assert ev.skipped == [("apgd-t", "needs >= 4 classes, the data have 3")]
     assert ev.full_suite  # apgd-t does not exist for 3 classes: not a missing attack
     assert np.all(_numpy_margin(layers, ev.witnesses[ev.fooled], y[ev.fooled]) <= 1e-6)
+
+
+def test_a_sparse_network_is_attacked_on_the_cpu_in_float64_without_a_certificate(one_thread):
+    """A SparseReLUNetwork has no torch parameters: attacks run on it in float64; witnesses re-verified
+    by the numpy forward pass of its dense layers; no certificate (it needs dense weights)."""
+    from uniformgap.networks import SparseReLUNetwork
+
+    layers, _ = _tiny_net(3)
+    net = SparseReLUNetwork(layers)
+    x = np.random.default_rng(3).uniform(size=(80, 2))
+    y = np.argmax(_numpy_logits(layers, x), 1)
+    y[:5] = (y[:5] + 1) % 3  # a few clean errors
+    ev = evaluate_split(net, x, y, eps=0.1, config=EvalConfig(steps=5, restarts=1, library=()), n_classes=3)
+    assert ev.certify_method is None and ev.certified_accuracy is None
+    assert np.array_equal(ev.clean_correct, _numpy_margin(layers, x, y) > 0)
+    hit = ev.fooled & ev.clean_correct
+    assert hit.any() and (_numpy_margin(layers, ev.witnesses[hit], y[hit]) <= 0).all()
+    assert np.abs(ev.witnesses - x).max() <= 0.1 + 1e-12

@@ -136,13 +136,3 @@ def test_cli_alpha_default_is_the_analysis_default():
     from uniformgap.cli._analyze import ALPHA as CLI_ALPHA
 
     assert CLI_ALPHA == ALPHA
-
-
-def test_report_refuses_a_robust_run_in_one_line(tmp_path, capsys):
-    run = _write_run(tmp_path)
-    code, _, err = run_cli(["report", str(run)], capsys)
-    assert code == 2
-    assert err.strip().endswith(
-        f"`RUN_DIR` must be a regression run for the HTML report, got the robust run '{run}' (experiment: robust) "
-        f"(e.g. uniformgap analyze {run} --figures {run}/figures)")
-    assert not (run / "report.html").exists()

@@ -1,7 +1,7 @@
 """Analysis of a run: the minimax estimator (arXiv:2205.13531, eq. 5) with honest
 selection, bootstrap intervals, rate fits against the theory, the Monte-Carlo L∞ against
 the exact/certified sup (how much the sampled max underestimated), the paper's figures
-and a self-contained HTML report.
+and a self-contained HTML report (of a robust experiment run too: E1/E2, docs/robust.md §6.4).
 """
 
 from ._analysis import Analysis as Analysis
@@ -21,6 +21,7 @@ from ._rates import fit_rate as fit_rate
 from ._rates import theory_slope as theory_slope
 from ._report import render_html as render_html
 from ._report import write_report as write_report
+from ._robust_run_report import write_robust_run_report as write_robust_run_report
 from ._table import RunData as RunData
 from ._table import load_results as load_results
 from ._underestimate import Underestimate as Underestimate
@@ -48,4 +49,5 @@ __all__ = [
     "render_html",
     "theory_slope",
     "write_report",
+    "write_robust_run_report",
 ]

@@ -52,17 +52,11 @@ def add_analysis_options(p: argparse.ArgumentParser) -> None:
 
 
 def run_and_config(args):
-    """The run's table and the AnalysisConfig of the options of `add_analysis_options`."""
-    from .._errors import InputError
+    """The run's table and the AnalysisConfig of the options of `add_analysis_options` (a regression
+    run: `analyze` and `report` answer robust runs before they get here)."""
     from ..analysis import AnalysisConfig, load_results
-    from ..analysis._robust_runs import is_robust_run
     from ..analysis._table import resolve_metrics
 
-    if is_robust_run(args.run_dir):  # `analyze` answers robust runs before it gets here; `report` does not cover them
-        raise InputError(
-            f"`RUN_DIR` must be a regression run for the HTML report, got the robust run '{args.run_dir}' "
-            f"(experiment: robust) (e.g. uniformgap analyze {args.run_dir} --figures {args.run_dir}/figures)"
-        )
     run = load_results(args.run_dir)
     metrics = None if args.metrics is None else resolve_metrics(args.metrics, run.metrics, name="--metrics")
     config = AnalysisConfig(selection=args.selection, metrics=metrics, n_bootstrap=args.bootstrap, seed=args.seed)

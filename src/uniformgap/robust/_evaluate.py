@@ -124,8 +124,8 @@ def evaluate_split(
     fooled, witnesses = ~clean_correct, x64.copy()
     fooled_by = {"clean": int(fooled.sum())}
     unverified = 0
-    param = next(model.parameters())
-    device, dtype = param.device, param.dtype
+    param = next(model.parameters(), None)  # None: a SparseReLUNetwork (CPU, float64, no torch parameters)
+    device, dtype = (param.device, param.dtype) if param is not None else (torch.device("cpu"), torch.float64)
     g = torch.Generator(device=device).manual_seed(seed)
     lib_run, skipped = available(config.library, C) if eps > 0 else ([], [])
     if eps > 0 and not config.library:

@@ -2,7 +2,12 @@
 
     DIR/<training>/seed<k>.json            the MLP classifier in the network JSON format (C outputs),
                                            metadata: kind "classifier", dataset, class_names, eps, norm, ...
-    DIR/<training>/seed<k>.pt              a CNN (state dict; not expressible in the network format)
+    DIR/<training>/seed<k>.json            a CNN too, as the sparse ReLU network it computes (format version 2:
+                                           each convolution a sparse layer, networks._conv); kind "classifier",
+                                           arch "cnn", torch_model: the .pt file beside it
+    DIR/<training>/seed<k>.pt              a CNN (state dict), always; the only file of a CNN with max pooling
+                                           (not linear, so not a layer of the network format) or with a
+                                           convolution of more than MAX_JSON_NNZ non-zeros
     DIR/<training>/seed<k>_witnesses.npz   verified test witnesses: index, x_adv (float64)
     DIR/table.csv, DIR/table.json          one row per (training, seed); json adds the summary and config
     DIR/curves.csv, DIR/curves.png         robust-overfitting curves (cheap attack, labelled so)
@@ -20,28 +25,53 @@ from typing import Any
 import numpy as np
 
 from .._atomic import write_atomic, write_text_atomic
-from ..networks import ReLUNetwork, save_network
+from .._errors import InputError
+from ..networks import ReLUNetwork, SparseReLUNetwork, cnn_to_sparse, save_network
 from ._compare import TrainedEval
 
 
+# The largest convolution written to the network JSON: ~20 bytes of text per non-zero, so ~100 MB;
+# a wider CNN (e.g. 256 channels on 28x28 images: 2.6e7 non-zeros) keeps only its .pt.
+MAX_JSON_NNZ = 5 * 10**6
+
+
+def network_form(model) -> ReLUNetwork | SparseReLUNetwork | None:
+    """``model`` in the network format: an MLP as it is, a CNN as its sparse ReLU network
+    (:func:`uniformgap.networks.cnn_to_sparse`); None when a layer is not affine or ReLU (max pooling)
+    or a convolution has more than :data:`MAX_JSON_NNZ` non-zeros."""
+    if isinstance(model, ReLUNetwork):
+        return model
+    try:
+        return cnn_to_sparse(model, max_nnz=MAX_JSON_NNZ)
+    except InputError:
+        return None
+
+
 def model_path(out_dir: Path, ev: TrainedEval) -> Path:
-    suffix = ".json" if isinstance(ev.result.model, ReLUNetwork) else ".pt"
+    """The file to re-attack: the network JSON when the model has that form, else the torch .pt."""
+    suffix = ".json" if network_form(ev.result.model) is not None else ".pt"
     return Path(out_dir) / ev.training / f"seed{ev.seed}{suffix}"
 
 
 def save_trained(out_dir: Path, ev: TrainedEval, **metadata: Any) -> Path:
-    """Save the selected model and its verified test witnesses; returns the model's path."""
-    path = model_path(out_dir, ev)
+    """Save the selected model (an MLP: network JSON; a CNN: .pt and, when it has that form, network
+    JSON) and its verified test witnesses; returns the path of the file to re-attack (JSON when written)."""
     r = ev.result
+    net = network_form(r.model)
+    path = Path(out_dir) / ev.training / f"seed{ev.seed}.json"
     meta = {"kind": "classifier", "training": ev.training, "seed": r.seed, "eps": r.config.attack.eps,
             "norm": r.config.attack.norm, "selected_epoch": r.selected_epoch, "selected_on": "validation",
             "epochs_done": r.epochs_done, "interrupted": r.interrupted, **metadata}
-    if isinstance(r.model, ReLUNetwork):
-        save_network(r.model, path, **meta)
-    else:
+    if not isinstance(r.model, ReLUNetwork):
         import torch
 
-        write_atomic(path, lambda tmp: torch.save({"state_dict": r.model.state_dict(), **meta}, tmp))
+        pt = path.with_suffix(".pt")
+        write_atomic(pt, lambda tmp: torch.save({"state_dict": r.model.state_dict(), **meta}, tmp))
+        meta = {**meta, "arch": "cnn", "torch_model": pt.name}
+        if net is None:
+            path = pt
+    if net is not None:
+        save_network(net, path, **meta)
     test = ev.splits.get("test")
     if test is not None:
         idx = np.flatnonzero(test.fooled & test.clean_correct)
