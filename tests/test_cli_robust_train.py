@@ -94,7 +94,7 @@ def test_text_output_states_the_gap_and_the_suite(tmp_path, capsys, one_thread):
                        "manifold-linear:k=2,d=8, manifold-torus:k=1,d=4 or a path to an existing .npz file with x_train, "
                        "y_train, x_test, y_test, got 'cifar-11' (e.g. uniformgap robust separation mnist-5k)"),
         (["breast-cancer", "--arch", "cnn"], "`--arch` cnn needs image data, got 'breast-cancer' (tabular, no image shape) (e.g. --arch mlp)"),
-        (["digits", "--preset", "huge"], "`preset` must be one of 'robust-quick', got 'huge' (e.g. --preset robust-quick)"),
+        (["digits", "--preset", "huge"], "`preset` must be one of 'robust-quick', 'robust-long', got 'huge' (e.g. --preset robust-quick)"),
     ],
 )
 def test_bad_inputs_are_one_line_and_write_nothing(tmp_path, capsys, argv, message):

@@ -44,7 +44,8 @@ def register(sub) -> None:
     p.add_argument("--arch", choices=("mlp", "cnn"), help="mlp (default) or cnn (image data only)")
     p.add_argument("--width", type=int_list(1, "256,256"), help="MLP hidden widths, e.g. 256,256 (cnn: its channel count)")
     p.add_argument("--classes", type=number_list(int), help="keep only these class ids, e.g. 3,8")
-    p.add_argument("--preset", help="named configuration: robust-quick (mnist-5k demo, <= 5 min on 2 cores)")
+    p.add_argument("--preset", help="named configuration: robust-quick (mnist-5k demo, <= 5 min on 2 cores), "
+                   "robust-long (100 epochs, 3 seeds, stronger evaluation: a cluster job)")
     p.add_argument("--eval-steps", type=positive_int(1), help="PGD steps of the evaluation attack (default 50)")
     p.add_argument("--eval-restarts", type=positive_int(1), help="PGD restarts of the evaluation attack (default 5)")
     p.add_argument("--no-library", action="store_true", help="skip the AutoAttack/torchattacks suite (NOT the full suite)")
