@@ -17,11 +17,12 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH_INSTALL)
+	$(BIN)/pip install --quiet -e ".[test]"
 	# The local S3 server of tests/test_storage.py (the `test-s3` extra: moto and what it imports),
 	# --no-deps: exactly these, no resolve (botocore would downgrade python-dateutil), never the
-	# rest of moto[server] (docker, cfn-lint, ...).
+	# rest of moto[server] (docker, cfn-lint, ...). After the
+	# resolve above, so that it does not see botocore's dateutil pin and warn about it.
 	$(BIN)/pip install --quiet --no-deps $(S3_TEST_PACKAGES)
-	$(BIN)/pip install --quiet -e ".[test]"
 	# The attack suite of `uniformgap robust train` (optional: skipped with a reason when absent).
 	# --no-deps: torchattacks' metadata requires torchvision, whose resolve would replace the
 	# pinned torch; both import and run without it (their other needs are already installed).
