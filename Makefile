@@ -32,7 +32,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 # The main job: the `quick` student-teacher preset (under 5 min on 2 cores: run + analyze + report
-# measured 4 min 48 s on a shared 2-core machine), its minimax
+# measured 4 min 12 s on a quiet 2-core machine, after the first install's ~2 min), its minimax
 # analysis and a self-contained HTML report. Each call writes a new runs/quick-<time>/;
 # an interrupted run continues with `.venv/bin/uniformgap run --resume <that dir>`.
 run: install
