@@ -70,3 +70,18 @@ def test_bad_targets_are_refused_before_the_run_directory_exists(tmp_path, capsy
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("uniformgap run: error: "), err
         assert not out.exists()
+
+
+def test_an_address_where_no_cluster_answers_is_one_line_before_anything_is_written(tiny_yaml, tmp_path, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there now
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "run"
+    assert main(["run", str(tiny_yaml), "--address", f"127.0.0.1:{port}", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"uniformgap run: error: `--address` 127.0.0.1:{port}: no Ray cluster answers there (connection refused); start its "
+        f"head with `ray start --head --port {port}` or give the head's address (e.g. --address 10.0.0.5:6379)"
+    )
+    assert not out.exists()

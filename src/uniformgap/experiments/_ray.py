@@ -176,6 +176,29 @@ def _env(wanted: dict[str, str]):
                 os.environ[k] = v
 
 
+def check_address(address: str | None, *, timeout_s: float = 5.0) -> None:
+    """Refuse, in one line and before a run writes anything, a cluster address (``address`` or
+    RAY_ADDRESS) where nothing accepts a TCP connection: ``ray.init`` would retry for minutes.
+    "auto" and addresses without a port are left to Ray."""
+    import socket
+
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if not address or address == "auto":
+        return
+    hostport = address.removeprefix("ray://")
+    host, sep, port = hostport.rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        why = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or type(exc).__name__).lower()
+        raise InputError(
+            f"`--address` {address}: no Ray cluster answers there ({why}); start its head with "
+            f"`ray start --head --port {port}` or give the head's address (e.g. --address 10.0.0.5:6379)"
+        ) from None
+
+
 def _token_refused(exc: BaseException) -> bool:
     """Whether a failed connection was refused for a missing or wrong token (Ray wraps the
     AuthenticationError as text in a RuntimeError, ray._private.node._init_gcs_client)."""

@@ -161,6 +161,7 @@ def run_experiment(
     elif overrides:
         config = load_config(config.model_dump(), overrides)
     _check_executor(executor)
+    _check_cluster(executor, address)
     specs = plan_trials(config)
     if config.search is not None:
         _check_search_executor(config, executor)
@@ -250,6 +251,7 @@ def resume_run(
     if not (local / "config.yaml").is_file():
         raise InputError(f"`--resume` must name a run directory holding config.yaml, got {str(run_dir)!r}")
     _check_executor(executor)
+    _check_cluster(executor, address)
     config = load_config(local / "config.yaml")
     if config.search is not None:
         raise InputError(
@@ -262,6 +264,14 @@ def resume_run(
 def _check_executor(executor: str) -> None:
     if executor not in EXECUTORS:
         raise InputError(f"`executor` must be 'ray' or 'local', got {executor!r}")
+
+
+def _check_cluster(executor: str, address: str | None) -> None:
+    """A cluster address that does not answer is refused before RUN_DIR is written."""
+    if executor == "ray":
+        from ._ray import check_address
+
+        check_address(address)
 
 
 def _write_targets(run_dir: Path, specs: list[TrialSpec], built: dict[str, list[Any]] | None = None) -> None:
