@@ -1,7 +1,8 @@
 """A CNN as a sparse ReLU network (networks/_conv.py): outputs equal torch's on random inputs
 (float64 to 1e-10, float32 to 1e-5) over strides, paddings, dilations, groups and average pooling;
 the conv matrix against hand counts and against torch applied to basis vectors; the JSON round trip;
-max pooling refused by name; `robust train --arch cnn` saves the JSON and `robust attack` runs on it."""
+max pooling refused by name; `robust train --arch cnn` saves the JSON, certifies the CNN in its own table, and
+`robust attack` on the JSON certifies the same fraction."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def test_non_linear_or_unknown_layers_are_refused_by_name():
 def test_robust_train_cnn_saves_the_json_and_robust_attack_runs_on_it(tmp_path, capsys, one_thread):
     out = tmp_path / "run"
     code, text, err = run_cli(["robust", "train", "digits", "--arch", "cnn", "--width", "4", "--epochs", "1",
-                               "--eps", "0.05", "--clean", "--eval-steps", "2", "--eval-restarts", "1",
+                               "--eps", "0.02", "--clean", "--eval-steps", "2", "--eval-restarts", "1",
                                "--no-library", "--out", str(out), "--json"], capsys)
     assert code == 0, err
     result = json.loads(text)
@@ -140,14 +141,19 @@ def test_robust_train_cnn_saves_the_json_and_robust_attack_runs_on_it(tmp_path, 
     x = torch.rand(100, 64, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         assert (net(x) - model(x)).abs().max().item() <= 1e-5
-    code, text, err = run_cli(["robust", "attack", str(path), "digits", "--eps", "0.05", "--steps", "2",
+    code, text, err = run_cli(["robust", "attack", str(path), "digits", "--eps", "0.02", "--steps", "2",
                                "--restarts", "1", "--no-library", "--json"], capsys)
     assert code == 0, err
     attack = json.loads(text)
     # the same test set and the same function as the training run's evaluation: the same clean accuracy
     assert attack["clean"] == pytest.approx(result["clean_test"], abs=1e-12)
     # densified for the certificate: the bracket certified <= attack <= clean
-    assert attack["certify_method"] is not None and attack["certified"] <= attack["robust"] <= attack["clean"]
+    assert attack["certify_method"] == "crown" and 0 < attack["certified"] <= attack["robust"] <= attack["clean"]
+    # the training run certified its CNN itself (converted in memory, not read back from the JSON): the same number
+    assert result["certified_test"] == attack["certified"]
+    table = json.loads((out / "table.json").read_text())
+    test = table["details"][0]["splits"]["test"]
+    assert test["certify_method"] == "crown" and test["certify_note"] is None and test["certified"] == attack["certified"]
 
 
 def test_network_form_keeps_a_too_wide_cnn_in_torch_only():

@@ -68,15 +68,15 @@ def test_ctrl_c_keeps_the_best_checkpoint(one_thread):
     assert r.interrupted and r.epochs_done == 2 and r.selected_epoch in (1, 2)
 
 
-def test_cnn_on_images_trains_and_has_no_certificate(one_thread):
+def test_cnn_on_images_trains_and_is_certified_through_its_dense_network(one_thread):
     data, x, y = _small(200)
     cfg = TrainConfig(arch="cnn", widths=(8,), epochs=1, attack={"eps": 0.1, "steps": 2}, curve_points=20)
     r = train_classifier(x, y, cfg, seed=0, n_classes=10, image_shape=data.image_shape)
     assert r.model(torch.zeros(3, 64)).shape == (3, 10)
     ev = evaluate_split(r.model, data.x_test[:40], data.y_test[:40], eps=0.1,
                         config=EvalConfig(steps=3, restarts=1, library=()), n_classes=10)
-    assert ev.certified is None and ev.certified_accuracy is None
-    assert 0.0 <= ev.robust <= ev.clean
+    assert ev.certify_method == "crown" and ev.certify_note is None
+    assert 0.0 <= ev.certified_accuracy <= ev.robust <= ev.clean
     with pytest.raises(InputError) as exc:
         build_model("cnn", 30, 2, (8,), image_shape=None)
     assert str(exc.value) == ("`arch` 'cnn' needs image data (a dataset with an image shape), got tabular data "

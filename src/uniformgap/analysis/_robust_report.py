@@ -175,7 +175,7 @@ def _attacks_section(table: dict[str, Any]) -> list[str]:
         f"re-verification): <b>{html.escape(', '.join(test['attacks']) or 'none (eps = 0)')}</b>; our PGD "
         f"{ev.get('steps', '?')} steps &times; {ev.get('restarts', '?')} restarts, step &delta;&middot;"
         f"{ev.get('step_size_factor', '?')}. Certified lower bound: "
-        f"{html.escape(test.get('certify_method') or 'none (not a ReLU MLP)')}.</p>"
+        f"{html.escape(test.get('certify_method') or 'none (' + (test.get('certify_note') or 'not a ReLU MLP') + ')')}.</p>"
     )
     if test["skipped"]:
         parts.append("<div class=warn><b>Not the full suite.</b> Skipped: " + "; ".join(html.escape(s) for s in test["skipped"])

@@ -11,9 +11,6 @@ from __future__ import annotations
 from ._parser import number_list, positive_int, print_json, real
 
 _EXAMPLE = "uniformgap robust attack runs/robust-quick/adversarial/seed0.json mnist-5k --eps 0.1"
-# A sparse network (a CNN saved by `robust train`) with at most this many dense weight entries is densified
-# (80 MB in float64) so that the CROWN/IBP certificate, which needs dense weights, gives the lower end of the bracket.
-DENSE_CERTIFY = 10**7
 
 
 def register(sub) -> None:
@@ -46,14 +43,17 @@ def run(args) -> int:
     import torch
 
     from .._errors import InputError
-    from ..networks import SparseReLUNetwork, load_network
+    from ..networks import load_network
     from ..robust import EvalConfig, evaluate_split, load_dataset
     from ..robust._adversarial import check_norm
+    from ..robust._evaluate import certifiable_network
 
     norm = check_norm(args.norm)
     net, meta = load_network(args.model, dtype=torch.float32)  # trained in float32: exact
-    if isinstance(net, SparseReLUNetwork) and net.dense_weights <= DENSE_CERTIFY:
-        net = net.to_dense()  # the same function, float64; dense so that the certificate applies
+    # a small sparse network (a CNN saved by `robust train`): the same function densified in float64, as the
+    # training run's own evaluation certifies it; attacked and certified in that form
+    dense, _ = certifiable_network(net)
+    net = dense if dense is not None else net
     data = load_dataset(args.data)
     if args.classes is not None:
         data = data.select(args.classes)
@@ -75,7 +75,7 @@ def run(args) -> int:
     if args.json:
         print_json(out)
         return 0
-    cert = "n/a" if ev.certified_accuracy is None else f"{ev.certified_accuracy:.3f}"
+    cert = f"n/a: {ev.certify_note}" if ev.certified_accuracy is None else f"{ev.certified_accuracy:.3f}"
     print(f"{args.model} on {data.name} {args.split} ({ev.n} points), l{'-inf' if norm == 'inf' else '2'} eps = {args.eps:g}")
     print(f"  clean accuracy {ev.clean:.3f}; robust accuracy [certified, attack] = [{cert}, {ev.robust:.3f}]")
     print(f"  points first fooled by: {', '.join(f'{k} {v}' for k, v in ev.fooled_by.items())}")

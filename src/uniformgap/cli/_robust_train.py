@@ -23,8 +23,9 @@ def register(sub) -> None:
             "Train ReLU classifiers on DATA cleanly and adversarially (Madry et al., PGD; docs/robust.md §6.2) and "
             "report clean/robust accuracy on train and test as brackets certified <= true <= attack (§6.3): "
             "our PGD with restarts and two losses plus AutoAttack/torchattacks where installed, witnesses "
-            "re-verified in float64, certified bounds by CROWN/IBP for MLPs; checkpoints selected on a "
-            "validation split carved from train. With neither --clean nor --adversarial both run. "
+            "re-verified in float64, certified bounds by CROWN/IBP (a CNN through the dense ReLU network it computes, "
+            "while that is small); checkpoints selected on a validation split carved from train. "
+            "With neither --clean nor --adversarial both run. "
             "--json: clean_train, clean_test, robust_train, robust_test, certified_test, the bootstrap intervals over "
             "test points clean_test_ci, robust_test_ci, certified_test_ci ([lo, hi]), eps, norm, model of the "
             "adversarial training (the clean one if only it ran), and the same per training under 'trainings'. "
@@ -186,7 +187,8 @@ def _lines(config, data, evals, summary, out: Path, note) -> list[str]:
         f"PGD-{a.steps} (alpha {a.alpha():.3g}, {a.restarts} restart(s)); threat model {norm} eps = {a.eps:g}",
         f"evaluation: eval mode, full sets; attack = {', '.join(first.splits['test'].attacks) or 'none (eps = 0)'} "
         f"(PGD {config.eval.steps} steps x {config.eval.restarts} restarts, alpha = eps/4); certified by "
-        f"{first.splits['test'].certify_method or 'nothing (CNN)'}; checkpoint selected on validation",
+        f"{first.splits['test'].certify_method or 'nothing (' + str(first.splits['test'].certify_note) + ')'}; "
+        "checkpoint selected on validation",
         "",
     ]
     for s in summary:

@@ -40,6 +40,7 @@ class RobustEvaluation:
     unverified: int = 0  # attack candidates rejected by re-verification
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (attack, why) not run
     certify_method: str | None = None
+    certify_note: str | None = None  # why there is no certificate (None: there is one)
     margin: np.ndarray | None = None  # the certified margin m(x) where the certificate has one (f*/g)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -81,6 +82,7 @@ class RobustEvaluation:
         return {
             "split": self.split, "n": self.n, "eps": self.eps, "norm": self.norm, "clean": self.clean,
             "robust": self.robust, "certified": self.certified_accuracy, "certify_method": self.certify_method,
+            "certify_note": self.certify_note,
             "fooled_by": dict(self.fooled_by), "unverified": self.unverified, "attacks": list(self.attacks),
             "skipped": [f"{a}: {r}" for a, r in self.skipped], "full_suite": self.full_suite,
         }

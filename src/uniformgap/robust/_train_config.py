@@ -77,7 +77,7 @@ class EvalConfig(_Model):
     library: tuple[Literal["apgd-ce", "apgd-dlr", "apgd-t", "square", "ta-fab"], ...] = ("apgd-ce", "apgd-t", "ta-fab")  # AutoAttack's gradient attacks + a minimal-norm one (torchattacks FAB); missing libraries are skipped with a reason
     library_iterations: PosInt = 100  # AutoAttack's APGD budget
     library_targets: PosInt = 9  # APGD-T target classes (AutoAttack standard: 9; capped at C − 1)
-    certify: Literal["auto", "crown", "crown-ibp", "ibp", "none"] = "auto"  # certified lower bound for MLPs
+    certify: Literal["auto", "crown", "crown-ibp", "ibp", "none"] = "auto"  # certified lower bound (a CNN: densified while small)
     batch_size: PosInt = 1000  # points attacked at once
     bootstrap: Annotated[int, Field(ge=0, strict=True)] = 1000  # test-point bootstrap replicates: percentile intervals stable to about a percent (0: none)
     bootstrap_level: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95  # the usual two-sided 95% interval
