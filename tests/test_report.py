@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from _browser import chromium, images_decoded
 from uniformgap.analysis import AnalysisConfig, FigureSet, analyze, render_html, write_report
 from uniformgap.analysis._synthetic import write_synthetic_run
 
@@ -76,37 +75,12 @@ def test_partial_and_optimistic_runs_are_labelled(tmp_path):
     assert "<b>Selection: test (OPTIMISTIC, the paper's estimator).</b>" in text
 
 
-def _chromium() -> str:
-    """The Chromium executable; CI (.ci/run) installs it. Tests never install system packages."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        pytest.skip("no Chromium on PATH (chromium or chromium-browser): the browser check needs it; "
-                    ".ci/run installs the Debian package 'chromium'")
-    return exe
-
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--virtual-time-budget=10000"]
-
-
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(report, tmp_path):
-    exe = _chromium()
-    url = report.resolve().as_uri()
-
-    def chromium(*args):
-        profile = tmp_path / f"profile{len(list(tmp_path.iterdir()))}"
-        return subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args, url],
-                              capture_output=True, text=True, timeout=120)
-
-    dom = chromium("--dump-dom").stdout
-    status = re.search(r'id="img-status"[^>]*data-ok="(\d+)"[^>]*data-total="(\d+)"', dom)
-    assert status is not None, "the report's onload script did not run"
-    assert status.group(1) == status.group(2) == "4"  # every <img> decoded (naturalWidth > 0)
+    assert images_decoded(report, tmp_path / "profile0") == ("4", "4")  # every <img> decoded (naturalWidth > 0)
 
     shot = tmp_path / "shot.png"
-    chromium(f"--screenshot={shot}", "--window-size=1200,1600")
+    chromium(report, tmp_path / "profile1", f"--screenshot={shot}", "--window-size=1200,1600")
     import matplotlib.image
 
     pixels = matplotlib.image.imread(shot)[..., :3]

@@ -9,14 +9,13 @@ import base64
 import html
 import json
 import re
-import subprocess
 
 import numpy as np
 
 import pytest
 import torch
 
-from test_report import CHROMIUM_FLAGS, _chromium
+from _browser import images_decoded
 from uniformgap.analysis._robust_report import robust_headline, run_kind, write_robust_report
 from uniformgap.cli import main
 
@@ -180,9 +179,4 @@ def test_report_cli_refuses_student_teacher_options_on_a_robust_run(robust_dir, 
 
 @pytest.mark.slow
 def test_robust_report_renders_in_headless_chromium(report, tmp_path):
-    exe = _chromium()
-    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                          report.resolve().as_uri()], capture_output=True, text=True, timeout=120).stdout
-    status = re.search(r'id="img-status"[^>]*data-ok="(\d+)"[^>]*data-total="(\d+)"', dom)
-    assert status is not None, "the report's onload script did not run"
-    assert status.group(1) == status.group(2) == "1"
+    assert images_decoded(report, tmp_path / "profile") == ("1", "1")

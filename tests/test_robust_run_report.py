@@ -10,14 +10,13 @@ import base64
 import html
 import math
 import re
-import subprocess
 
 import pandas as pd
 import pytest
 import torch
 
 from _cli import run_cli
-from test_report import CHROMIUM_FLAGS, _chromium
+from _browser import images_decoded
 from test_robust_runs import _row, _table, _write_run
 from test_robust_trial import TINY
 from uniformgap.analysis import write_robust_run_report
@@ -183,9 +182,4 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_robust_run_report_renders_in_headless_chromium(report, tmp_path):
-    exe = _chromium()
-    dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
-                          report.resolve().as_uri()], capture_output=True, text=True, timeout=120).stdout
-    status = re.search(r'id="img-status"[^>]*data-ok="(\d+)"[^>]*data-total="(\d+)"', dom)
-    assert status is not None, "the report's onload script did not run"
-    assert status.group(1) == status.group(2) == "2"
+    assert images_decoded(report, tmp_path / "profile") == ("2", "2")
