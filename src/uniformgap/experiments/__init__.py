@@ -3,9 +3,9 @@
 
 from ._config import PRESETS as PRESETS
 from ._config import ExperimentConfig as ExperimentConfig
-from ._config import Variant as Variant
-from ._config import expand_grid as expand_grid
-from ._config import load_config as load_config
+from ._grid import Variant as Variant
+from ._grid import expand_grid as expand_grid
+from ._load import load_config as load_config
 from ._plan import Plan as Plan
 from ._plan import PlannedTrial as PlannedTrial
 from ._plan import format_plan as format_plan

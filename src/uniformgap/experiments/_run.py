@@ -31,7 +31,9 @@ import pandas as pd
 
 from .._errors import InputError
 from .._storage import RunStore, cache_dir, is_uri, pull_run
-from ._config import ExperimentConfig, expand_grid, load_config
+from ._config import ExperimentConfig
+from ._grid import expand_grid
+from ._load import load_config
 from .._atomic import write_json_atomic, write_text_atomic
 from ._nodes import trial_nodes
 from ._progress import RunProgress
