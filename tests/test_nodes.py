@@ -6,7 +6,7 @@ import json
 import os
 import socket
 
-from uniformgap.experiments import _local, load_config, plan_trials, run_experiment
+from uniformgap.experiments import _remote, load_config, plan_trials, run_experiment
 from uniformgap.experiments._nodes import record_attempt, this_host, trial_nodes
 
 CONFIG = {
@@ -32,7 +32,7 @@ def test_attempts_are_appended_in_order_and_collected_per_started_trial(tmp_path
 
 def test_local_run_records_every_attempt_on_this_host(tmp_path, monkeypatch, one_thread):
     specs = plan_trials(load_config(CONFIG))
-    real, flaky = _local.run_trial, specs[1].trial_id
+    real, flaky = _remote.run_trial, specs[1].trial_id
     failed = []
 
     def fail_once(spec, run_dir, **kw):
@@ -41,7 +41,7 @@ def test_local_run_records_every_attempt_on_this_host(tmp_path, monkeypatch, one
             raise RuntimeError("node lost")
         return real(spec, run_dir, **kw)
 
-    monkeypatch.setattr(_local, "run_trial", fail_once)
+    monkeypatch.setattr(_remote, "run_trial", fail_once)
     result = run_experiment(load_config(CONFIG), out=tmp_path / "run", executor="local", progress=False)
     assert result.status == "complete" and failed == [flaky]
     nodes = json.loads((tmp_path / "run" / "run.json").read_text())["nodes"]

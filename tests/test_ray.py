@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from uniformgap.experiments import _local, load_config, plan_trials, resume_run, run_experiment
+from uniformgap.experiments import _remote, load_config, plan_trials, resume_run, run_experiment
 
 ray = pytest.importorskip("ray")
 
@@ -42,14 +42,14 @@ def test_ray_run_and_ray_resume_equal_the_local_run(tmp_path, ray_session, monke
     assert list((tmp_path / "ray" / "ray").glob("session-*"))  # Tune's own experiment directory
 
     # a run whose trials after the first failed (e.g. lost nodes), finished on Ray by --resume
-    real, first = _local.run_trial, plan_trials(load_config(CONFIG))[0].trial_id
+    real, first = _remote.run_trial, plan_trials(load_config(CONFIG))[0].trial_id
 
     def only_first(spec, run_dir, **kw):
         if spec.trial_id != first:
             raise RuntimeError("node lost")
         return real(spec, run_dir, **kw)
 
-    monkeypatch.setattr(_local, "run_trial", only_first)
+    monkeypatch.setattr(_remote, "run_trial", only_first)
     partial = run_experiment(load_config(CONFIG), out=tmp_path / "resume", executor="local", progress=False)
     assert partial.status == "partial" and len(partial.errors) == 3
     resumed = resume_run(tmp_path / "resume", progress=False)

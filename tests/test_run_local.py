@@ -10,7 +10,7 @@ import yaml
 
 from uniformgap.cli import main
 from uniformgap.experiments import load_config, load_run, plan_trials, resume_run, run_experiment
-from uniformgap.experiments import _local
+from uniformgap.experiments import _remote
 
 
 def tiny(**extra) -> dict:
@@ -51,7 +51,7 @@ def test_local_run_writes_every_row_once_and_is_deterministic(tmp_path):
 
 
 def test_errored_trial_is_reported_and_retried_on_resume(tmp_path, monkeypatch):
-    real = _local.run_trial
+    real = _remote.run_trial
     broken = plan_trials(load_config(tiny()))[1].trial_id
 
     def flaky(spec, run_dir, **kw):
@@ -59,13 +59,13 @@ def test_errored_trial_is_reported_and_retried_on_resume(tmp_path, monkeypatch):
             raise RuntimeError("simulated node failure")
         return real(spec, run_dir, **kw)
 
-    monkeypatch.setattr(_local, "run_trial", flaky)
+    monkeypatch.setattr(_remote, "run_trial", flaky)
     first = run_experiment(load_config(tiny()), out=tmp_path / "r", executor="local", progress=False)
     assert first.status == "partial" and first.errors == {broken: "RuntimeError: simulated node failure"}
     assert len(first.table) == 24 and broken not in set(first.table["trial_id"])
     assert json.loads((tmp_path / "r" / "run.json").read_text())["status"] == "partial"
 
-    monkeypatch.setattr(_local, "run_trial", real)
+    monkeypatch.setattr(_remote, "run_trial", real)
     second = resume_run(tmp_path / "r", executor="local", progress=False)
     ref = run_experiment(load_config(tiny()), out=tmp_path / "ref", executor="local", progress=False)
     assert second.status == "complete" and second.errors == {}

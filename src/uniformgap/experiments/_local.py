@@ -6,11 +6,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._storage import is_uri
-from ._nodes import record_attempt, this_host
+from ._nodes import this_host
 from ._remote import run_attempt
 from ._spec import TrialSpec
-from ._trial import run_trial, trial_dir
 
 # on_done(spec, error): error is None for a finished trial, else the exception's one-line text
 OnDone = Callable[[TrialSpec, str | None], None]
@@ -30,11 +28,7 @@ def run_local(specs: Sequence[TrialSpec], run_dir: Path | str, *, on_done: OnDon
         for attempt in range(max_failures + 1):
             try:
                 report = None if on_progress is None else (lambda result, spec=spec: on_progress(spec, result))
-                if is_uri(run_dir):
-                    run_attempt(spec, run_dir, node, report)
-                else:
-                    record_attempt(trial_dir(run_dir, spec), node)
-                    run_trial(spec, run_dir, report=report)
+                run_attempt(spec, run_dir, node, report)
             except Exception as exc:  # noqa: BLE001 — recorded, the run goes on
                 if attempt == max_failures:
                     on_done(spec, f"{type(exc).__name__}: {exc}")
