@@ -20,13 +20,13 @@ from typing import Any
 
 from .._errors import InputError
 from ._config import ExperimentConfig
-from ._nodes import record_attempt
 from ._ray import OnDone, OnProgress, error_line, ray_node, ray_session, run_config, trial_resources
+from ._remote import run_attempt
 from ._results import read_trial_rows
 from ._search import default_point, max_checkpoints, objective, search_spec, settle, trial_index, trial_name_of
 from ._search_config import ALGORITHM_PACKAGES, Distribution
 from ._spec import TrialSpec
-from ._trial import run_trial, trial_dir
+from ._trial import trial_dir
 
 
 def check_algorithm(config: ExperimentConfig) -> None:
@@ -75,13 +75,12 @@ def _trainable(params: dict, *, base: dict, run_dir: str) -> None:
 
     config = ExperimentConfig.model_validate(base)
     spec = search_spec(config, params, trial_index(tune.get_context().get_trial_name()))
-    tdir = trial_dir(Path(run_dir), spec)
-    record_attempt(tdir, ray_node())
+    tdir = trial_dir(Path(run_dir), spec)  # a search runs on a shared or local RUN_DIR, never a URI
 
     def report(result: dict[str, Any]) -> None:
         tune.report({**result, "objective": objective(read_trial_rows(tdir), config.search.metric)})
 
-    run_trial(spec, run_dir, report=report)
+    run_attempt(spec, run_dir, ray_node(), report)
 
 
 def run_ray_search(
