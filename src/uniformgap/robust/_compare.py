@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._evaluate import evaluate_split
+from ._evaluate import certifiable_network, evaluate_split
 from ._record import RobustEvaluation
 from ._train_config import EvalConfig, RunConfig, TrainConfig
 from ._training import TrainResult, train_classifier
@@ -86,12 +86,14 @@ def train_and_evaluate(
     data = {"train": (x_train[fit], y_train[fit]), "val": (x_train[result.val_idx], y_train[result.val_idx]),
             "test": (x_test, y_test)}
     start = time.perf_counter()
+    certifiable = certifiable_network(model) if eval.certify != "none" else None  # once for every split
     for name in splits:
         xs, ys = data[name]
         if len(xs) == 0:  # no validation split (val_fraction 0)
             continue
         out.splits[name] = evaluate_split(model, xs, ys, eps=train.attack.eps, norm=train.attack.norm,
-                                          config=eval, n_classes=C, seed=seed, split=name, progress=eval_progress)
+                                          config=eval, n_classes=C, seed=seed, split=name, progress=eval_progress,
+                                          certifiable=certifiable)
     out.eval_time_s = time.perf_counter() - start
     return out
 

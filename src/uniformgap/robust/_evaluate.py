@@ -143,11 +143,13 @@ def _frozen(model: nn.Module):
 def evaluate_split(
     model: nn.Module, x: np.ndarray, y: np.ndarray, *, eps: float, norm: str = "inf",
     config: EvalConfig = EvalConfig(), n_classes: int | None = None, seed: int = 0, split: str = "test",
-    progress: Any = None,
+    progress: Any = None, certifiable: tuple[ReLUNetwork | None, str | None] | None = None,
 ) -> RobustEvaluation:
     """The bracket certified ≤ true ≤ attack robust accuracy of ``model`` on (x, y), per point.
 
     ``progress``: a tqdm-like object advanced by the number of points each attack batch handles.
+    ``certifiable``: :func:`certifiable_network` of ``model`` when the caller evaluates several splits
+    (a CNN is converted once, not per split); computed here when None.
     """
     eps, norm = check_eps(eps), check_norm(norm)
     x64 = np.asarray(x, dtype=np.float64)
@@ -197,7 +199,10 @@ def evaluate_split(
                     progress.update(len(idx))
 
     certified, method = None, None
-    net, note = certifiable_network(model) if config.certify != "none" else (None, "not asked for (certify: none)")
+    if config.certify == "none":
+        net, note = None, "not asked for (certify: none)"
+    else:
+        net, note = certifiable if certifiable is not None else certifiable_network(model)
     if net is not None:
         from ..metrics._bounds_prop import margin_bounds
 
