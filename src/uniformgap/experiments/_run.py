@@ -360,7 +360,7 @@ def _execute(run_dir, config, specs, executor, address, wandb, progress, built=N
                 from ._ray import run_ray
 
                 run_ray(pending, run_dir, config.execution, on_done=on_done, on_progress=on_progress, address=address,
-                        location=store.uri if store is not None else None)
+                        location=str(location))
     except KeyboardInterrupt as exc:
         interrupted = True
         exc.run_dir = location  # for the caller's "continue with: uniformgap run --resume RUN_DIR"
